@@ -1,0 +1,195 @@
+"""Householder reflections and their chains: the exact mathematics of HRA.
+
+Conventions (as in the paper and PEFT's ``hra_u``):
+
+* U = [u_1 … u_r] has shape (d, r); its columns need not be unit vectors.
+* H_i = I − 2 u_i u_iᵀ / ‖u_i‖²,  H = H_1 H_2 … H_r   (orthogonal, det H = (−1)^r).
+* Compact WY form: with Û the column-normalised U,  H = I + Û Γ Ûᵀ,
+  Γ = −(½ I + striu(ÛᵀÛ))⁻¹   (upper triangular, diagonal −2).
+
+Everything here works for any floating dtype and device. Only the *reference* functions
+(``householder_chain``, ``wy_gamma_recurrence``) ever build a d × d matrix or loop over r; the
+adapters use ``wy_factors``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = [
+    "normalize_columns",
+    "householder_chain",
+    "wy_factors",
+    "wy_gamma_recurrence",
+    "wy_matrix",
+    "orthogonality_penalty",
+    "reflect",
+    "pair_rotation",
+    "delta_singular_values",
+    "orthonormalize",
+    "symmetric_init",
+]
+
+# Small linear algebra (QR, triangular solves, SVD) runs at least in float32: half precision
+# has no LAPACK kernels and too few bits for a stable Γ.
+_LINALG_DTYPES = (torch.float32, torch.float64)
+
+
+def _linalg_dtype(dtype: torch.dtype) -> torch.dtype:
+    return dtype if dtype in _LINALG_DTYPES else torch.float32
+
+
+def _check_u(U: torch.Tensor) -> None:
+    if U.dim() != 2:
+        raise ValueError(f"U must have shape (d, r); got a tensor with shape {tuple(U.shape)}")
+    if U.shape[1] < 1:
+        raise ValueError("U must have at least one column (r ≥ 1)")
+
+
+def normalize_columns(U: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """Û = U / ‖U‖_col, each column scaled to unit length (a zero column stays zero)."""
+    _check_u(U)
+    return U / U.norm(dim=0, keepdim=True).clamp_min(eps)
+
+
+def householder_chain(U: torch.Tensor) -> torch.Tensor:
+    """H = H_1 H_2 … H_r with H_i = I − 2 u_i u_iᵀ / ‖u_i‖², built naively as a (d, d) product.
+
+    This is the definition, used as a reference and for small teaching figures. It costs
+    O(d² r) and memory d²: never call it inside a training step.
+    """
+    _check_u(U)
+    d, r = U.shape
+    Un = normalize_columns(U)
+    H = torch.eye(d, dtype=U.dtype, device=U.device)
+    for i in range(r):
+        u = Un[:, i : i + 1]
+        H = H - 2.0 * (H @ u) @ u.T  # H ← H (I − 2 u uᵀ)
+    return H
+
+
+def wy_factors(U: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (Û, Γ) with H_1 … H_r = I + Û Γ Ûᵀ, in closed form (no loop over r).
+
+    Γ = −(½ I + striu(ÛᵀÛ))⁻¹ is upper triangular with −2 on its diagonal. It is one triangular
+    solve with an r × r matrix. Γ is computed in at least float32 and returned in U's dtype.
+    """
+    Un = normalize_columns(U)
+    r = Un.shape[1]
+    ld = _linalg_dtype(U.dtype)
+    Unl = Un.to(ld)
+    eye = torch.eye(r, dtype=ld, device=U.device)
+    T = torch.triu(Unl.T @ Unl, diagonal=1) + 0.5 * eye  # (r, r), ½ on the diagonal
+    Gamma = -torch.linalg.solve_triangular(T, eye, upper=True)
+    return Un, Gamma.to(U.dtype)
+
+
+def wy_gamma_recurrence(U: torch.Tensor) -> torch.Tensor:
+    """Γ by the paper's recurrence (reference for tests and the teaching page).
+
+    Γ_1 = −2,  Γ_k = [[Γ_{k−1}, −2 Γ_{k−1} Û_{k−1}ᵀ û_k], [0, −2]].
+    """
+    Un = normalize_columns(U)
+    r = Un.shape[1]
+    Gamma = torch.full((1, 1), -2.0, dtype=U.dtype, device=U.device)
+    for k in range(1, r):
+        col = -2.0 * Gamma @ (Un[:, :k].T @ Un[:, k : k + 1])  # (k, 1)
+        top = torch.cat([Gamma, col], dim=1)
+        bottom = torch.zeros(1, k + 1, dtype=U.dtype, device=U.device)
+        bottom[0, k] = -2.0
+        Gamma = torch.cat([top, bottom], dim=0)
+    return Gamma
+
+
+def wy_matrix(U: torch.Tensor) -> torch.Tensor:
+    """I + Û Γ Ûᵀ as a dense (d, d) matrix, for figures and tests only."""
+    Un, Gamma = wy_factors(U)
+    return torch.eye(Un.shape[0], dtype=U.dtype, device=U.device) + Un @ Gamma @ Un.T
+
+
+def orthogonality_penalty(U: torch.Tensor) -> torch.Tensor:
+    """‖I_r − ÛᵀÛ‖²_F (paper eq. 6).
+
+    At symmetric init each pair of equal columns adds 2 and two distinct pairs p, q add
+    8 cos²(u_p, u_q): the penalty is r + 8 Σ_{p<q} cos², which is ≈ r for random pairs in high d.
+    """
+    Un = normalize_columns(U)
+    r = Un.shape[1]
+    eye = torch.eye(r, dtype=U.dtype, device=U.device)
+    return ((eye - Un.T @ Un) ** 2).sum()
+
+
+def reflect(points: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Reflect points (…, d) through the mirror hyperplane u^⊥: x − 2 (x·û) û."""
+    un = u / u.norm().clamp_min(1e-12)
+    return points - 2.0 * (points @ un)[..., None] * un
+
+
+def pair_rotation(u1: torch.Tensor, u2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The rotation made by a pair of reflections, H(u1) H(u2).
+
+    Returns (basis, angle). ``basis`` is (d, 2), orthonormal, spanning the plane span(u1, u2):
+    e1 = û1, e2 = the part of û2 orthogonal to û1. In that basis H(u1) H(u2) is the rotation
+    [[cos α, −sin α], [sin α, cos α]] with α = −2θ, where θ ∈ [0, π] is the angle from u1 to u2;
+    on the orthogonal complement it is the identity. |α| mod 2π is twice the angle between the
+    two mirror lines. For parallel vectors the rotation is the identity (α = 0) and the plane is
+    not unique; e2 is then any unit vector orthogonal to e1.
+    """
+    ld = _linalg_dtype(u1.dtype)
+    a = (u1 / u1.norm()).to(ld)
+    b = (u2 / u2.norm()).to(ld)
+    cos = (a @ b).clamp(-1.0, 1.0)
+    w = b - cos * a
+    wn = w.norm()
+    if wn < 1e-7:  # parallel: pick any direction orthogonal to a
+        probe = torch.zeros_like(a)
+        probe[int(torch.argmin(a.abs()))] = 1.0
+        w = probe - (probe @ a) * a
+        wn = w.norm()
+    e2 = w / wn
+    theta = torch.atan2(b @ e2, cos)  # ∈ [0, π]
+    basis = torch.stack([a, e2], dim=1).to(u1.dtype)
+    return basis, (-2.0 * theta).to(u1.dtype)
+
+
+def delta_singular_values(U: torch.Tensor) -> torch.Tensor:
+    """Singular values of H − I = Û Γ Ûᵀ, without forming a d × d matrix (at most r are non-zero).
+
+    With Û = Q R (thin QR), H − I = Q (R Γ Rᵀ) Qᵀ, so its singular values are those of R Γ Rᵀ.
+    """
+    Un, Gamma = wy_factors(U)
+    ld = _linalg_dtype(U.dtype)
+    _, R = torch.linalg.qr(Un.to(ld))
+    return torch.linalg.svdvals(R @ Gamma.to(ld) @ R.T).to(U.dtype)
+
+
+def orthonormalize(U: torch.Tensor) -> torch.Tensor:
+    """Orthonormal basis Q (d, r) of span(U) by QR, for the λ = ∞ variant H = I − 2 Q Qᵀ.
+
+    QR is used instead of Gram–Schmidt: it stays orthonormal to machine precision when the
+    columns are nearly dependent (classical Gram–Schmidt on a symmetric init normalises round-off
+    noise). Signs are fixed so that diag(R) ≥ 0, which makes Q a smooth function of U.
+    """
+    _check_u(U)
+    ld = _linalg_dtype(U.dtype)
+    Q, R = torch.linalg.qr(U.to(ld))
+    sign = torch.where(torch.diagonal(R) < 0, -1.0, 1.0).to(ld)
+    return (Q * sign).to(U.dtype)
+
+
+def symmetric_init(
+    d: int, r: int, *, generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    """U (d, r) made of r/2 pairs of equal columns, so that H_i H_{i+1} = I and H starts at I.
+
+    Each distinct column is drawn like PEFT's kaiming_uniform(a=√5) on a (d, r/2) tensor:
+    U(−b, b) with b = 1/√(r/2). Requires an even r.
+    """
+    if r % 2:
+        raise ValueError(f"symmetric init needs an even r (got r={r}): an odd chain has det H = −1 ≠ det I")
+    half = r // 2
+    bound = 1.0 / math.sqrt(half)  # kaiming_uniform(a=√5) on fan_in = r/2
+    cols = (torch.rand(d, half, generator=generator, dtype=dtype) * 2.0 - 1.0) * bound
+    return torch.repeat_interleave(cols, 2, dim=1)
