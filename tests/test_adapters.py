@@ -490,3 +490,53 @@ def test_cuda_adapt_and_other_adapters():
         x = torch.randn(8, 32, device="cuda")
         model(x).sum().backward()
         assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
+# ------------------------------------------------------------------------------------------
+# never a d × d matrix, and the hand-written backward against autograd's numerical check
+
+
+class _ShapeRecorder(torch.utils._python_dispatch.TorchDispatchMode):
+    """Records the shape of every tensor an operator returns (forward and backward)."""
+
+    def __init__(self):
+        super().__init__()
+        self.shapes = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in out if isinstance(out, (tuple, list)) else (out,):
+            if isinstance(t, torch.Tensor):
+                self.shapes.add(tuple(t.shape))
+        return out
+
+
+@pytest.mark.parametrize("input_grad", [False, True])
+@pytest.mark.parametrize("grad_enabled", [False, True])
+def test_hra_linear_never_builds_a_d_by_d_matrix(input_grad, grad_enabled):
+    d_in, d_out, r = 96, 40, 8
+    layer = ad.HRALinear(linear(d_in, d_out, dtype=torch.float32), r, init="random")
+    x = torch.randn(2, 24, d_in, requires_grad=input_grad)
+    rec = _ShapeRecorder()
+    with rec, torch.set_grad_enabled(grad_enabled):
+        y = layer(x)
+        if grad_enabled:
+            y.backward(torch.ones_like(y))
+        layer.merged_weight()  # the weight side too
+    assert (d_in, d_in) not in rec.shapes
+    assert max(int(np.prod(s)) for s in rec.shapes) <= max(48 * d_in, d_out * d_in)
+    # and the recorder does see a d × d product when one is built
+    rec = _ShapeRecorder()
+    with rec:
+        hh.householder_chain(layer.u.detach())
+    assert (d_in, d_in) in rec.shapes
+
+
+@pytest.mark.parametrize("lora_form", [False, True])
+def test_fused_kernel_gradcheck(lora_form):
+    torch.manual_seed(0)
+    x = torch.randn(5, 7, dtype=F64, requires_grad=True)
+    U = torch.randn(7, 3, dtype=F64, requires_grad=True)
+    W, b = torch.randn(4, 7, dtype=F64), torch.randn(4, dtype=F64)
+    fn = ad._HRAChainFn.apply
+    assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, lora_form), (x, U))
