@@ -90,23 +90,34 @@ def route_flops(
 # with Uᵀ (r × d_in) and Aᵀ = (W Û)ᵀ (r × d_out) throughout.
 
 
+_NEG_EYE: dict[tuple, torch.Tensor] = {}
+
+
+def _neg_eye(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """−I_r, cached per (r, dtype, device) so a training step launches no kernel to build it."""
+    key = (r, dtype, device)
+    if key not in _NEG_EYE:
+        _NEG_EYE[key] = -torch.eye(r, dtype=dtype, device=device)
+    return _NEG_EYE[key]
+
+
 def _gamma_from_rows(Ut: torch.Tensor) -> torch.Tensor:
     """Γ = −(½ I + striu(Ût Ûtᵀ))⁻¹ for unit rows Ût (r × d)."""
-    r = Ut.shape[0]
-    eye = torch.eye(r, dtype=Ut.dtype, device=Ut.device)
-    T = torch.triu(Ut @ Ut.T, diagonal=1) + 0.5 * eye
-    return -torch.linalg.solve_triangular(T, eye, upper=True)
+    T = (Ut @ Ut.T).triu_(1)
+    T.diagonal().fill_(0.5)
+    return torch.linalg.solve_triangular(T, _neg_eye(Ut.shape[0], Ut.dtype, Ut.device), upper=True)
 
 
 class _HRAChainFn(torch.autograd.Function):
     """y = x (W H)ᵀ + b for H = I + Û Γ Ûᵀ, with U → (Û, Γ) inside the node.
 
-    Forward, with P = x Û, Z = P Γᵀ:
+    Forward, with M = Γ Ûᵀ (r × d_in) and Z = x Mᵀ = (x Û) Γᵀ:
       lora form   y = (x Wᵀ + b) + Z (W Û)ᵀ
       activation  y = (x + Z Ûᵀ) Wᵀ + b
-    Backward (W, b frozen): dZ, then dP = dZ Γ, dΓ = dZᵀ P, dÛ from P (and from W Û or x'), and
-    finally through Γ = −T⁻¹ (∂T = Γᵀ dΓ Γᵀ, only its strict upper triangle reaches ÛᵀÛ) and
-    through the column normalisation Û = U / ‖U‖.
+    Backward (W, b frozen), with S = dZᵀ x:  dΓ = S Û,  dÛᵀ += Γᵀ S (from Z), plus the term from
+    W Û (lora form) or from x' (activation); then through Γ = −T⁻¹ (∂T = Γᵀ dΓ Γᵀ, of which only
+    the strict upper triangle reaches ÛᵀÛ) and through the normalisation Û = U / ‖U‖.
+    Every product with an N- or d-sized operand is laid out as rows, the fast layout on a CPU.
     """
 
     @staticmethod
@@ -116,8 +127,8 @@ class _HRAChainFn(torch.autograd.Function):
         Ut32 = Vt / n
         G32 = _gamma_from_rows(Ut32)
         Ut, G = Ut32.to(W.dtype), G32.to(W.dtype)
-        P = x2 @ Ut.T  # (N, r)
-        Z = P @ G.T  # (N, r)
+        Mt = G @ Ut  # (r, d_in)
+        Z = x2 @ Mt.T  # (N, r)
         if lora_form:
             At = Ut @ W.T  # (r, d_out) = (W Û)ᵀ
             y = F.linear(x2, W, b).addmm_(Z, At)
@@ -125,31 +136,29 @@ class _HRAChainFn(torch.autograd.Function):
             At = None
             y = F.linear(torch.addmm(x2, Z, Ut), W, b)  # x' = x + Z Ûᵀ
         ctx.lora_form = lora_form
-        ctx.save_for_backward(x2, W, Ut32, G32, n, P, Z, At)
+        ctx.save_for_backward(x2, W, Ut32, G32, n, Mt, Z, At)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x2, W, Ut32, G32, n, P, Z, At = ctx.saved_tensors
-        Ut, G = Ut32.to(W.dtype), G32.to(W.dtype)
+        x2, W, Ut32, G32, n, Mt, Z, At = ctx.saved_tensors
         need_x = ctx.needs_input_grad[0]
+        Ut, G = Ut32.to(W.dtype), G32.to(W.dtype)
         if ctx.lora_form:
             dZ = dy @ At.T  # (N, r)
             dUt = (Z.T @ dy) @ W  # dAᵀ = Zᵀ dy (r, d_out), then through Aᵀ = Ût Wᵀ
             dxp = dy @ W if need_x else None
         else:
-            dxp = dy @ W  # (N, d_in), gradient at x' = x + Z Ûᵀ
+            dxp = dy @ W  # (N, d_in), the gradient at x' = x + Z Ûᵀ
             dZ = dxp @ Ut.T
             dUt = Z.T @ dxp
-        dP = dZ @ G
-        dG = (dZ.T @ P).to(G32.dtype)
-        dUt = dUt.addmm_(dP.T, x2).to(Ut32.dtype)  # from P = x Ûᵀᵀ
-        # through Γ = −T⁻¹ and T = ½I + striu(Ût Ûtᵀ)
-        dT = torch.triu(G32.T @ dG @ G32.T, diagonal=1)
-        dUt = dUt + (dT + dT.T) @ Ut32
-        # through Ût = Vt / n
-        dVt = (dUt - (dUt * Ut32).sum(dim=1, keepdim=True) * Ut32) / n
-        dx = dxp.addmm_(dP, Ut) if need_x else None
+        S = dZ.T @ x2  # (r, d_in)
+        dG = (S @ Ut.T).to(G32.dtype)
+        dUt = dUt.addmm_(G.T, S).to(Ut32.dtype)
+        dT = (G32.T @ dG @ G32.T).triu_(1)
+        dUt = dUt.addmm_(dT + dT.T, Ut32)
+        dVt = torch.addcmul(dUt, torch.linalg.vecdot(dUt, Ut32).unsqueeze(1), Ut32, value=-1.0).div_(n)
+        dx = dxp.addmm_(dZ, Mt) if need_x else None
         return dx, dVt.t(), None, None, None
 
 

@@ -1,0 +1,34 @@
+"""hra-viz: a teaching app for Householder Reflection Adaptation. Run with ``make run``."""
+
+import streamlit as st
+
+import ui
+from hra_viz.i18n import t
+
+st.set_page_config(page_title="HRA explained", page_icon="🪞", layout="wide")
+
+if "lang" not in st.session_state:  # page titles below need the language before the URL is checked
+    ui.init_lang()
+lang = ui.lang()
+
+pages = [
+    st.Page("pages/home.py", title=t("page.home", lang), icon="🏠", url_path="one-minute", default=True),
+    st.Page("pages/reflections.py", title=t("page.reflections", lang), icon="🪞", url_path="reflect"),
+    st.Page("pages/wy_form.py", title=t("page.wy_form", lang), icon="🧮", url_path="wy-form"),
+]
+page = st.navigation(pages)
+ui.sanitize_url()  # after the page is known, before any widget: bad URL values are fixed, with a warning
+
+with st.sidebar:
+    ui.language_selector()
+    lang = ui.lang()
+    ui.control("device")
+    st.session_state["device_resolved"] = ui.resolve_device(st.session_state.get("device", "auto"))
+    st.caption(t("ui.device_in_use", lang, device=st.session_state["device_resolved"]))
+    ui.control("seed")
+    ui.control("present")
+    st.divider()
+
+ui.presentation_css()
+ui.show_url_warnings()
+page.run()

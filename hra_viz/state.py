@@ -1,0 +1,379 @@
+"""The one registry of every control: type, default, safe range, URL key, labels (EN/JA), presets.
+
+Modelled on TensorFlow Playground's ``state.ts``: the widgets, the URL and the presets are all
+driven from ``CONTROLS``. This module never imports streamlit; ``ui.py`` is the glue.
+
+* ``parse(key, raw)`` turns a raw URL value into a safe value and never raises: out-of-range
+  numbers are clamped, anything invalid or hostile is reset to the default, each with a warning.
+* ``canonical(key, value)`` is the exact text the widget writes into the URL for that value.
+* Caps (d ≤ 64, r ≤ 64, steps ≤ 5000, …) bound every allocation a URL can ask for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .i18n import t
+
+__all__ = [
+    "Control",
+    "CONTROLS",
+    "Preset",
+    "PRESETS",
+    "parse",
+    "canonical",
+    "constrain",
+    "preset_params",
+    "presets_for",
+    "default_values",
+]
+
+# Numbers in the URL: plain ASCII decimal or scientific notation only (no unicode digits, no "_",
+# no hex), at most 32 characters so that int("9" * 10**6) can never be attempted.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?", re.ASCII)
+_MAX_RAW_LEN = 32
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control. ``key`` is the session-state key, the widget key and the URL key at once."""
+
+    key: str
+    type: str  # "int" | "float" | "choice" | "bool"
+    default: Any
+    lo: float | None = None  # safe range for int/float (inclusive)
+    hi: float | None = None
+    step: float | None = None  # slider step; URL values are snapped to it
+    choices: tuple = ()  # allowed values for "choice"; for a log float, the grid of offered values
+    log: bool = False  # float offered on a log grid (lr, λ): ``choices`` holds the grid
+    widget: str = "slider"  # slider | number | select_slider | segmented | selectbox | toggle
+    why: str = ""  # why this range (memory cap, numerical safety), for readers of the code
+
+    @property
+    def url_key(self) -> str:
+        return self.key  # bind="query-params" uses the widget key as the URL name
+
+    def label(self, lang: str) -> str:
+        return t(f"ctl.{self.key}.label", lang)
+
+    def help(self, lang: str) -> str:
+        return t(f"ctl.{self.key}.help", lang)
+
+
+def _angles() -> list[Control]:
+    # 2-D: u_i is the direction at angle a_i; 3-D: azimuth a_i and elevation e_i.
+    az = (20, 65, 110, 150, 35, 80)
+    el = (10, 50, -30, 70, -60, 25)
+    out = []
+    for i in range(6):
+        out.append(
+            Control(f"a{i + 1}", "int", az[i], 0, 179, 1, why="a direction: u and −u give the same mirror")
+        )
+        out.append(Control(f"e{i + 1}", "int", el[i], -90, 90, 1, why="elevation of u in 3-D"))
+    return out
+
+
+CONTROLS: dict[str, Control] = {
+    c.key: c
+    for c in [
+        # --- global (sidebar) ---
+        Control("lang", "choice", "en", choices=("en", "ja"), widget="segmented"),
+        Control("device", "choice", "auto", choices=("auto", "cpu", "cuda", "mps"), widget="segmented"),
+        Control(
+            "seed",
+            "int",
+            0,
+            0,
+            2**31 - 1,
+            1,
+            widget="number",
+            why="torch.manual_seed accepts 64 bits; 31 is plenty",
+        ),
+        Control("present", "bool", False, widget="toggle"),
+        # --- shared training controls (URL keys fixed by the issue) ---
+        Control(
+            "method", "choice", "hra", choices=("hra", "lora", "oft", "full", "head"), widget="segmented"
+        ),
+        Control(
+            "task",
+            "choice",
+            "digits-rotate",
+            choices=("digits-rotate", "digits-noise", "digits-occlude", "moons-rotate"),
+            widget="selectbox",
+        ),
+        Control("r", "int", 8, 1, 64, 1, why="chain length; also r ≤ d (see constrain)"),
+        Control(
+            "lam",
+            "float",
+            1e-4,
+            0.0,
+            1.0,
+            log=True,
+            widget="select_slider",
+            choices=(0.0, 1e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 1e-2, 1e-1, 1.0),
+            why="paper's range is 1e-5…1e-3; 0 switches the regulariser off",
+        ),
+        Control(
+            "lr",
+            "float",
+            1e-2,
+            1e-5,
+            0.3,
+            log=True,
+            widget="select_slider",
+            choices=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 0.3),
+            why="larger rates diverge on the tasks",
+        ),
+        Control("steps", "int", 300, 10, 5000, 10, why="bounds the time a run can hold the server"),
+        Control("variant", "choice", "chain", choices=("chain", "orthonormal"), widget="segmented"),
+        # --- page: reflections ---
+        Control("dim", "choice", "2D", choices=("2D", "3D"), widget="segmented"),
+        Control("shape", "choice", "F", choices=("F", "digit"), widget="segmented"),
+        Control("mirrors", "int", 2, 1, 6, 1, why="one angle slider (two in 3-D) per mirror"),
+        Control(
+            "stage", "int", 6, 0, 6, 1, why="how far through the chain the shape has travelled (capped at r)"
+        ),
+        *_angles(),
+        # --- page: WY form ---
+        Control(
+            "d", "int", 12, 2, 64, 1, why="dense d × d heatmaps: 64² cells is the most a figure shows well"
+        ),
+        Control("dout", "int", 8, 1, 64, 1, why="rows of the frozen W in the LoRA view"),
+        Control("init", "choice", "random", choices=("random", "symmetric"), widget="segmented"),
+    ]
+}
+
+
+def default_values() -> dict[str, Any]:
+    return {k: c.default for k, c in CONTROLS.items()}
+
+
+def _fmt_float(x: float) -> str:
+    return f"{x:g}"
+
+
+def canonical(key: str, value: Any) -> str:
+    """The text the widget for ``key`` writes into the URL for ``value``."""
+    c = CONTROLS[key]
+    if c.type == "bool":
+        return "true" if value else "false"
+    if c.type == "int":
+        return str(int(value))
+    if c.type == "float":
+        return _fmt_float(float(value))
+    return str(value)
+
+
+def _shown(raw: Any) -> str:
+    """A short, inert rendering of a raw value for a warning message (no markup survives)."""
+    s = repr(raw)
+    s = re.sub(r"[`<>\[\]*_\\|#]", "?", s)
+    return s if len(s) <= 40 else s[:37] + "…"
+
+
+def _reset(c: Control, raw: Any, lang: str, why_key: str) -> tuple[Any, str]:
+    return c.default, t(
+        "warn.reset",
+        lang,
+        key=c.key,
+        raw=_shown(raw),
+        why=t(why_key, lang),
+        default=canonical(c.key, c.default),
+    )
+
+
+def parse(key: str, raw: Any, lang: str = "en") -> tuple[Any, str | None]:
+    """(safe value, warning or None) for a raw URL value of control ``key``. Never raises.
+
+    A value outside the safe range is clamped; a value that is not a number/choice at all
+    (text, NaN, inf, empty, unicode digits, markup, a repeated key, a huge string) is reset to the
+    default. Whitespace and letter case are forgiven silently.
+    """
+    if lang not in ("en", "ja"):
+        lang = "en"
+    try:
+        c = CONTROLS[key]
+    except (KeyError, TypeError):
+        return None, t("warn.unknown_key", lang, key=_shown(key))
+    try:
+        return _parse(c, raw, lang)
+    except Exception:  # belt and braces: a URL must never crash a page
+        return _reset(c, raw, lang, "why.invalid")
+
+
+def _parse(c: Control, raw: Any, lang: str) -> tuple[Any, str | None]:
+    if isinstance(raw, (list, tuple)):
+        if len(raw) == 1:
+            raw = raw[0]
+        else:
+            return _reset(c, raw, lang, "why.repeated")
+    if not isinstance(raw, str):
+        return _reset(c, raw, lang, "why.invalid")
+    s = raw.strip()
+    if not s:
+        return _reset(c, raw, lang, "why.empty")
+    if len(s) > _MAX_RAW_LEN:
+        return _reset(c, raw, lang, "why.too_long")
+
+    if c.type == "bool":
+        low = s.lower()
+        if low in ("true", "false"):
+            return low == "true", None
+        return _reset(c, raw, lang, "why.not_bool")
+
+    if c.type == "choice":
+        if s in c.choices:
+            return s, None
+        for ch in c.choices:  # forgive case: ?lang=JA
+            if s.lower() == str(ch).lower():
+                return ch, None
+        return _reset(c, raw, lang, "why.not_choice")
+
+    # numbers
+    if not _NUMBER.fullmatch(s):
+        return _reset(c, raw, lang, "why.not_number")
+    x = float(s)
+    if not math.isfinite(x):
+        return _reset(c, raw, lang, "why.not_finite")
+    if c.log:
+        grid = c.choices
+        if x < c.lo or x > c.hi:
+            v = min(grid) if x < c.lo else max(grid)
+            return v, t(
+                "warn.clamped",
+                lang,
+                key=c.key,
+                raw=_shown(raw),
+                value=_fmt_float(v),
+                lo=_fmt_float(c.lo),
+                hi=_fmt_float(c.hi),
+            )
+        # nearest grid point in log space; 0 (regulariser off) is only chosen for x == 0
+        positive = [g for g in grid if g > 0]
+        if x == 0.0:
+            v = 0.0 if 0.0 in grid else positive[0]
+        else:
+            v = min(positive, key=lambda g: abs(math.log10(g) - math.log10(x)))
+        if not math.isclose(v, x, rel_tol=1e-9, abs_tol=0.0):
+            return v, t("warn.snapped", lang, key=c.key, raw=_shown(raw), value=_fmt_float(v))
+        return v, None
+    lo, hi = c.lo, c.hi
+    clamped = min(max(x, lo), hi)
+    if c.step:
+        snapped = lo + round((clamped - lo) / c.step) * c.step
+        snapped = min(max(snapped, lo), hi)
+    else:
+        snapped = clamped
+    v = int(round(snapped)) if c.type == "int" else float(snapped)
+    if clamped != x:
+        return v, t(
+            "warn.clamped",
+            lang,
+            key=c.key,
+            raw=_shown(raw),
+            value=canonical(c.key, v),
+            lo=canonical(c.key, lo),
+            hi=canonical(c.key, hi),
+        )
+    if not math.isclose(v, x, rel_tol=0.0, abs_tol=1e-12):
+        return v, t("warn.snapped", lang, key=c.key, raw=_shown(raw), value=canonical(c.key, v))
+    return v, None
+
+
+def constrain(values: Mapping[str, Any], lang: str = "en") -> tuple[dict[str, Any], list[str]]:
+    """Apply the rules that tie controls together (r ≤ d, stage ≤ mirrors). Returns (values, notes)."""
+    out = dict(values)
+    notes = []
+    if "r" in out and "d" in out and out["r"] > out["d"]:
+        notes.append(t("warn.r_gt_d", lang, r=out["r"], d=out["d"]))
+        out["r"] = out["d"]
+    if "stage" in out and "mirrors" in out and out["stage"] > out["mirrors"]:
+        out["stage"] = out["mirrors"]  # the slider simply stops at the end of the chain
+    return out, notes
+
+
+# --------------------------------------------------------------------------------------------
+# presets: named sets of settings, selectable in the app and shareable as a link
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str  # id, also the i18n key suffix: preset.<name>.label / .help
+    page: str  # url path of the page it belongs to ("" = home)
+    values: dict = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        return t(f"preset.{self.name}.label", lang)
+
+    def help(self, lang: str) -> str:
+        return t(f"preset.{self.name}.help", lang)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        # cross-page presets (the training and sweep pages read these keys)
+        Preset(
+            "classroom",
+            "training",
+            {
+                "method": "hra",
+                "task": "moons-rotate",
+                "r": 8,
+                "lam": 1e-4,
+                "lr": 1e-2,
+                "steps": 300,
+                "seed": 0,
+            },
+        ),
+        Preset(
+            "chain_2_32",
+            "chain-length",
+            {
+                "method": "hra",
+                "task": "digits-rotate",
+                "r": 32,
+                "lam": 1e-4,
+                "lr": 1e-2,
+                "steps": 300,
+                "seed": 0,
+            },
+        ),
+        Preset("stakeholder", "", {"lang": "ja", "present": True, "seed": 0}),
+        # reflections page
+        Preset(
+            "geo_pair", "reflect", {"dim": "2D", "shape": "F", "mirrors": 2, "stage": 2, "a1": 20, "a2": 65}
+        ),
+        Preset(
+            "geo_odd",
+            "reflect",
+            {"dim": "2D", "shape": "F", "mirrors": 3, "stage": 3, "a1": 20, "a2": 65, "a3": 110},
+        ),
+        Preset(
+            "geo_cancel", "reflect", {"dim": "2D", "shape": "F", "mirrors": 2, "stage": 2, "a1": 40, "a2": 40}
+        ),
+        Preset(
+            "geo_3d",
+            "reflect",
+            {"dim": "3D", "shape": "F", "mirrors": 2, "stage": 2, "a1": 0, "e1": 0, "a2": 45, "e2": 0},
+        ),
+        # WY page
+        Preset("wy_small", "wy-form", {"d": 8, "dout": 6, "r": 3, "init": "random", "seed": 0}),
+        Preset("wy_symmetric", "wy-form", {"d": 12, "dout": 8, "r": 4, "init": "symmetric", "seed": 0}),
+        Preset("wy_full", "wy-form", {"d": 16, "dout": 8, "r": 16, "init": "random", "seed": 0}),
+    ]
+}
+
+
+def preset_params(name: str) -> dict[str, str]:
+    """The query parameters that reproduce preset ``name`` (canonical text, as the widgets write it)."""
+    p = PRESETS[name]
+    return {k: canonical(k, v) for k, v in p.values.items()}
+
+
+def presets_for(page: str) -> list[Preset]:
+    return [p for p in PRESETS.values() if p.page == page]

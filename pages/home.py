@@ -1,0 +1,126 @@
+"""HRA in one minute: the three claims, each next to a number measured live on a 768 × 768 layer."""
+
+import streamlit as st
+
+import ui
+from hra_viz import figures, overview
+from hra_viz.i18n import t
+from hra_viz.state import PRESETS
+
+lang = ui.lang()
+D, R, OFT_BLOCK, TOKENS = 768, 8, 32, 256
+SPEC_D = 256  # the spectrum check does 5 dense SVDs: a smaller layer keeps the page fast
+
+
+@st.cache_data(show_spinner=False)
+def _budget():
+    return overview.parameter_budget(D, D, R, OFT_BLOCK)
+
+
+@st.cache_data(show_spinner=False)
+def _spectrum(seed: int):
+    return overview.spectrum_kept(SPEC_D, SPEC_D, R, OFT_BLOCK, seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def _cost():
+    return overview.step_cost(D, D, R, OFT_BLOCK, TOKENS)
+
+
+seed = int(st.session_state.get("seed", 0))
+with st.spinner(t("ui.computing", lang)):
+    budget, spectrum, cost = _budget(), _spectrum(seed), _cost()
+
+
+def _val(df, method, col):
+    return df.loc[df.method == method, col].iloc[0]
+
+
+st.title(t("home.title", lang))
+st.markdown(t("home.intro", lang, d=D, r=R))
+with st.sidebar:
+    ui.preset_buttons("")
+
+fig_params = figures.parameter_bars(budget, lang)
+fig_spec = figures.spectrum_bars(spectrum, lang)
+fig_cost = figures.step_cost_bars(cost, lang)
+
+
+def claim_params():
+    st.markdown(t("home.params.text", lang, d=D, r=R, b=OFT_BLOCK))
+    c = st.columns(4)
+    for col, m in zip(c, overview.COMPARED, strict=True):
+        share = _val(budget, m, "share_of_full") * 100
+        col.metric(
+            t(f"method.{m}", lang),
+            f"{int(_val(budget, m, 'trainable')):,}",
+            f"{share:.2f} %",
+            delta_color="off",
+            delta_arrow="off",
+        )
+    st.latex(
+        r"\text{HRA}: r\,d_{in} \quad \text{LoRA}: r\,(d_{in}+d_{out}) \quad "
+        r"\text{OFT}: \tfrac{d_{in}}{b}\cdot\tfrac{b(b-1)}{2} \quad \text{full}: d_{in}d_{out}+d_{out}"
+    )
+    st.plotly_chart(fig_params, width="stretch", key="fig_params")
+
+
+def claim_kept():
+    st.markdown(t("home.kept.text", lang, d=SPEC_D, r=R))
+    st.latex(
+        r"W' = W H,\quad H^\top H = I \;\Rightarrow\; \sigma_i(W H) = \sigma_i(W),\;"
+        r"\angle(w_j H, w_k H) = \angle(w_j, w_k)"
+    )
+    c = st.columns(4)
+    for col, m in zip(c, overview.COMPARED, strict=True):
+        col.metric(t(f"method.{m}", lang) + " · max |Δσ|", f"{_val(spectrum, m, 'max_sigma_change'):.1e}")
+    st.plotly_chart(fig_spec, width="stretch", key="fig_spectrum")
+    st.info(t("home.kept.placeholder", lang), icon="🚧")
+
+
+def claim_cost():
+    hra, lora = _val(cost, "hra", "ms_per_step"), _val(cost, "lora", "ms_per_step")
+    ratio = hra / lora
+    st.markdown(t("home.cost.text", lang, tokens=TOKENS, d=D, r=R))
+    c = st.columns(3)
+    c[0].metric(t("home.cost.hra", lang), f"{hra:.2f} ms")
+    c[1].metric(t("home.cost.lora", lang), f"{lora:.2f} ms")
+    c[2].metric(t("home.cost.ratio", lang), f"× {ratio:.2f}")
+    if ratio > 1.05:
+        st.warning(t("home.cost.loses", lang, ratio=ratio), icon="⚖️")
+    else:
+        st.success(t("home.cost.par", lang, ratio=ratio))
+    st.latex(
+        r"x \mapsto x + \big((x\hat U)\,\Gamma^\top\big)\hat U^\top \;\approx 4 N d_{in} r"
+        r"\qquad \text{LoRA}: x \mapsto (x A^\top) B^\top \;\approx 2 N r (d_{in} + d_{out})"
+    )
+    st.plotly_chart(fig_cost, width="stretch", key="fig_cost")
+    st.caption(t("home.cost.caption", lang))
+
+
+def next_steps():
+    st.markdown(t("home.next.text", lang))
+    st.page_link("pages/reflections.py", label=t("page.reflections", lang), icon="🪞")
+    st.page_link("pages/wy_form.py", label=t("page.wy_form", lang), icon="🧮")
+    st.markdown(f"**{t('ui.presets', lang)}**")
+    for p in PRESETS.values():
+        link = ui.preset_link(p.name)
+        st.markdown(f"- **{p.label(lang)}**: {p.help(lang)}  \n  `{link}`")
+
+
+ui.slides(
+    [
+        (t("home.params.title", lang), claim_params),
+        (t("home.kept.title", lang), claim_kept),
+        (t("home.cost.title", lang), claim_cost),
+        (t("home.next.title", lang), next_steps),
+    ],
+    page="",
+)
+
+st.divider()
+ui.downloads(
+    {"parameters": fig_params, "spectrum": fig_spec, "step-cost": fig_cost},
+    {"parameters": budget, "spectrum": spectrum, "step-cost": cost},
+    key="home",
+)

@@ -1,0 +1,71 @@
+"""AppTest: the home page "HRA in one minute" (and the app shell: sidebar, URL, presentation mode)."""
+
+import json
+
+import numpy as np
+from plotly_json import arr
+from streamlit.testing.v1 import AppTest
+
+
+def _run(**query) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_home_renders_with_live_numbers():
+    at = _run()
+    assert at.title[0].value == "HRA in one minute"
+    assert len(at.get("plotly_chart")) == 3
+    metrics = {m.label: m.value for m in at.metric}
+    assert (
+        metrics["HRA"] == "6,144" and metrics["LoRA"] == "12,288"
+    )  # r·d_in and r·(d_in + d_out), r=8, d=768
+    # the accuracy/retention place is marked, not faked
+    assert any("Coming next" in i.value for i in at.info)
+    # the cost claim says plainly which is cheaper
+    assert any("HRA" in w.value for w in at.warning) or any("HRA" in s.value for s in at.success)
+    params = _charts(at)[0]["data"][0]
+    assert arr(params["y"]).tolist() == [6144, 12288, 11904, 590592]
+
+
+def test_home_in_japanese():
+    at = _run(lang="ja")
+    assert at.title[0].value == "1 分でわかる HRA"
+    assert any("学習するパラメータ" in s.value for s in at.subheader)
+    assert at.radio(key="lang").value == "ja"
+
+
+def test_changing_the_seed_changes_the_spectrum_figure():
+    at = _run()
+    before = arr(_charts(at)[1]["data"][0]["customdata"])
+    at.number_input(key="seed").set_value(7).run()
+    assert not at.exception
+    after = arr(_charts(at)[1]["data"][0]["customdata"])
+    assert not np.array_equal(before, after)
+
+
+def test_bad_query_params_are_fixed_with_a_warning():
+    at = _run(r="-5", lang="xx", seed="1e99", present="maybe", device="tpu")
+    warnings = " ".join(w.value for w in at.warning)
+    for key in ("r=", "lang=", "seed=", "present=", "device="):
+        assert key in warnings, key
+    assert at.number_input(key="seed").value == 2**31 - 1
+    assert at.query_params["r"] == ["1"] or at.query_params["r"] == "1"
+    assert "lang" not in at.query_params  # reset to the default, so removed from the URL
+
+
+def test_presentation_mode_shows_one_idea_per_screen():
+    at = _run(present="true")
+    assert at.toggle(key="present").value is True
+    assert len(at.subheader) == 1  # one section only
+    at.button(key="leave_").click().run()
+    assert not at.exception and at.toggle(key="present").value is False
+    assert len(at.subheader) == 4

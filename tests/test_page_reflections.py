@@ -1,0 +1,82 @@
+"""AppTest: page 1, reflections in 2D and 3D."""
+
+import json
+
+import numpy as np
+from plotly_json import arr
+from streamlit.testing.v1 import AppTest
+
+from hra_viz import geometry
+from hra_viz import householder as hh
+
+
+def _run(lang: str = "en", **query) -> AppTest:
+    """Open the app (st.navigation registers the pages), then go to the page with ``query`` in the URL."""
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page("pages/reflections.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _fig(at):
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def _bold(fig):
+    return [
+        tr for tr in fig["data"] if tr.get("line", {}).get("color") == "#0072B2" and tr.get("name") != "u₁"
+    ][-1]
+
+
+def test_default_page_matches_the_math():
+    at = _run()
+    assert at.title[0].value.startswith("Reflections")
+    U = geometry.mirror_vectors([20, 65])
+    P, _, _ = geometry.shape_points("F", 2)
+    bold = _bold(_fig(at))
+    assert np.allclose(
+        np.c_[arr(bold["x"]), arr(bold["y"])], (P @ hh.householder_chain(U).T).numpy(), atol=1e-12
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["predicted rotation 2θ"] == "90.00°"
+    assert metrics["rotation measured on the shape"] == "90.0000°"
+
+
+def test_odd_chain_flips_and_controls_change_the_figure():
+    at = _run()
+    before = _bold(_fig(at))
+    at.slider(key="mirrors").set_value(3).run()
+    assert not at.exception
+    after = _bold(_fig(at))
+    assert not np.array_equal(arr(before["x"]), arr(after["x"]))
+    assert {m.label: m.value for m in at.metric}["det H"] == "-1.000000"
+    assert {m.label: m.value for m in at.metric}["orientation"] == "mirrored"
+    at.slider(key="a1").set_value(100).run()
+    assert not np.array_equal(arr(_bold(_fig(at))["x"]), arr(after["x"]))
+
+
+def test_3d_and_preset():
+    at = _run(dim="3D")
+    assert any(tr["type"] == "scatter3d" for tr in _fig(at)["data"])
+    at.button(key="preset_geo_odd").click().run()
+    assert not at.exception
+    assert at.slider(key="mirrors").value == 3 and at.segmented_control(key="dim").value == "2D"
+
+
+def test_japanese():
+    at = _run(lang="ja")
+    assert at.title[0].value == "反射：HRA を構成する部品"
+    assert _fig(at)["layout"]["title"]["text"].endswith("図形")
+
+
+def test_bad_query_params():
+    at = _run(mirrors="99", a1="<script>", dim="4D", stage="nan")
+    text = " ".join(w.value for w in at.warning)
+    assert "mirrors=" in text and "a1=" in text and "dim=" in text and "stage=" in text
+    assert "<script>" not in text
+    assert at.slider(key="mirrors").value == 6 and at.slider(key="a1").value == 20

@@ -1,0 +1,314 @@
+"""Streamlit glue: the URL, widgets built from the state registry, presets, downloads, presentation mode.
+
+The engine (``hra_viz``) never imports streamlit; this module is the only place where the registry
+meets widgets. Every widget is bound to the URL (``bind="query-params"``) under its registry key.
+
+URL safety: ``sanitize_url()`` runs at the top of every script run, *before* any widget exists. It
+parses each known parameter with ``state.parse``; when a value is invalid or out of range it writes
+the fixed value back to the URL, remembers a warning and reruns, so that Streamlit's own URL seeding
+only ever sees safe, canonical values (Streamlit would otherwise silently reset or, for some
+inputs, accept values we reject).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import streamlit as st
+import torch
+from streamlit.errors import StreamlitAPIException
+
+from hra_viz import figures
+from hra_viz.i18n import t
+from hra_viz.state import CONTROLS, PRESETS, canonical, parse, preset_params, presets_for
+
+_WARN_KEY = "_url_warnings"
+_RERUNS_KEY = "_url_fix_reruns"
+LANG_NAMES = {"en": "English", "ja": "日本語"}
+
+
+# --------------------------------------------------------------------------------------------
+# language and URL
+
+
+def lang() -> str:
+    v = st.session_state.get("lang", "en")
+    return v if v in ("en", "ja") else "en"
+
+
+def available_devices() -> list[str]:
+    out = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        out.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out.append("mps")
+    return out
+
+
+def resolve_device(choice: str) -> str:
+    """'auto' → cuda, else mps, else cpu."""
+    if choice != "auto":
+        return choice
+    avail = available_devices()
+    return "cuda" if "cuda" in avail else "mps" if "mps" in avail else "cpu"
+
+
+def _raw(key: str):
+    vals = st.query_params.get_all(key)
+    return vals[0] if len(vals) == 1 else vals
+
+
+def init_lang() -> None:
+    """Seed the session's language from the URL (first run only; later the widget owns it)."""
+    value = "en"
+    if "lang" in st.query_params:
+        value, _ = parse("lang", _raw("lang"))
+    st.session_state["lang"] = value
+
+
+def sanitize_url() -> None:
+    """Check every known URL parameter before any widget reads it; fix, warn and rerun if needed."""
+    if "lang" not in st.session_state:  # the language first: warnings are written in it
+        init_lang()
+    lg = lang()
+    warnings, fixes = [], {}
+    for key in CONTROLS:
+        if key not in st.query_params:
+            continue
+        raw = _raw(key)
+        value, warn = parse(key, raw, lg)
+        if key == "device" and value not in available_devices():
+            warn = t("warn.device", lg, value=value)
+            value = "auto"
+        if warn:
+            warnings.append(warn)
+        if warn or raw != canonical(key, value):
+            fixes[key] = value
+    if not fixes or st.session_state.get(_RERUNS_KEY, 0) >= 2:
+        st.session_state[_RERUNS_KEY] = 0
+        return
+    for key, value in fixes.items():
+        try:
+            if value == CONTROLS[key].default:
+                del st.query_params[key]
+            else:
+                st.query_params[key] = canonical(key, value)
+        except StreamlitAPIException:  # already bound to a widget: set it through session state
+            st.session_state[key] = value
+    if "lang" in fixes:
+        st.session_state["lang"] = fixes["lang"]
+    st.session_state[_WARN_KEY] = st.session_state.get(_WARN_KEY, []) + warnings
+    st.session_state[_RERUNS_KEY] = st.session_state.get(_RERUNS_KEY, 0) + 1
+    st.rerun()
+
+
+def show_url_warnings() -> None:
+    """Show, once, a warning for every URL value that was clamped or reset."""
+    for w in st.session_state.pop(_WARN_KEY, []):
+        st.warning(w, icon="⚠️")
+
+
+def _sync_lang_to_url() -> None:
+    lg = lang()
+    want = None if lg == CONTROLS["lang"].default else lg
+    have = st.query_params.get("lang")
+    if have != want:
+        if want is None:
+            del st.query_params["lang"]
+        else:
+            st.query_params["lang"] = want
+
+
+def language_selector() -> str:
+    """English / 日本語. The URL key ``lang`` (en|ja) is kept in sync by hand: a bound widget would
+    write its display text ("日本語") into the URL."""
+    st.radio(
+        "Language · 言語",
+        options=["en", "ja"],
+        format_func=LANG_NAMES.get,
+        key="lang",
+        horizontal=True,
+        on_change=_sync_lang_to_url,
+    )
+    _sync_lang_to_url()
+    return lang()
+
+
+# --------------------------------------------------------------------------------------------
+# widgets from the registry
+
+
+def control(key: str, where=None, **overrides):
+    """Create the widget for registry entry ``key`` (bound to the URL) and return its value."""
+    c = CONTROLS[key]
+    w = where if where is not None else st
+    lg = lang()
+    common = dict(label=c.label(lg), help=c.help(lg), key=key, bind="query-params")
+    common.update(overrides)
+    if c.widget == "toggle":
+        return w.toggle(value=c.default, **common)
+    if c.widget == "number":
+        return w.number_input(
+            min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=int(c.step), **common
+        )
+    if c.widget == "select_slider":
+        return w.select_slider(
+            options=list(c.choices), value=c.default, format_func=lambda v: f"{v:g}", **common
+        )
+    if c.type == "choice":
+        options = list(c.choices) if key != "device" else available_devices()
+        # Options are shown as their URL tokens (a bound widget writes its display text into the URL,
+        # so the text must not depend on the language); the help text explains each one.
+        if c.widget == "selectbox":
+            return w.selectbox(options=options, index=options.index(c.default), **common)
+        return w.segmented_control(options=options, default=c.default, required=True, **common)
+    if c.type == "int":
+        return w.slider(
+            min_value=int(c.lo), max_value=int(c.hi), value=int(c.default), step=int(c.step), **common
+        )
+    return w.slider(
+        min_value=float(c.lo), max_value=float(c.hi), value=float(c.default), step=float(c.step), **common
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# presets
+
+
+def _apply_preset(name: str) -> None:
+    for k, v in PRESETS[name].values.items():
+        st.session_state[k] = v
+
+
+def preset_link(name: str) -> str:
+    p = PRESETS[name]
+    q = "&".join(f"{k}={v}" for k, v in preset_params(name).items())
+    return f"/{p.page}?{q}"
+
+
+def preset_buttons(page: str, where=None) -> None:
+    """One button per preset of this page; clicking sets every value (widgets and URL follow)."""
+    w = where if where is not None else st
+    lg = lang()
+    items = presets_for(page)
+    if not items:
+        return
+    w.markdown(f"**{t('ui.presets', lg)}**")
+    for p in items:
+        w.button(
+            p.label(lg),
+            help=f"{p.help(lg)}  \n`{preset_link(p.name)}`",
+            key=f"preset_{p.name}",
+            on_click=_apply_preset,
+            args=(p.name,),
+            width="stretch",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# downloads
+
+
+def downloads(figs: dict, tables: dict, key: str) -> None:
+    """Download buttons: each figure as self-contained HTML, all numbers as one CSV per table."""
+    lg = lang()
+    cols = st.columns(len(figs) + len(tables) or 1)
+    i = 0
+    for name, fig in figs.items():
+        cols[i].download_button(
+            t("ui.dl_html", lg, name=name),
+            data=figures.to_html(fig),
+            file_name=f"{key}-{name}.html",
+            mime="text/html",
+            key=f"dl_{key}_{name}",
+            on_click="ignore",
+        )
+        i += 1
+    for name, df in tables.items():
+        buf = io.StringIO()
+        df.to_csv(buf, index=False)
+        cols[i].download_button(
+            t("ui.dl_csv", lg, name=name),
+            data=buf.getvalue(),
+            file_name=f"{key}-{name}.csv",
+            mime="text/csv",
+            key=f"dl_{key}_{name}_csv",
+            on_click="ignore",
+        )
+        i += 1
+
+
+def numbers_table(rows: dict) -> pd.DataFrame:
+    """A two-column (quantity, value) table from a flat dict of live numbers, for CSV export."""
+    return pd.DataFrame(
+        {
+            "quantity": list(rows),
+            "value": [json.dumps(v) if isinstance(v, (list, dict)) else v for v in rows.values()],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# presentation mode
+
+
+_PRESENT_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header [data-testid="stToolbar"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 1400px; padding-top: 3.5rem; }
+h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.6rem !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+</style>
+"""
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present", False))
+
+
+def presentation_css() -> None:
+    if presenting():
+        st.html(_PRESENT_CSS)
+
+
+def _leave_presentation() -> None:
+    st.session_state["present"] = False
+
+
+def slides(sections: list, page: str) -> None:
+    """Render a page made of sections [(title, render_fn), …].
+
+    Normally every section is shown in order. In presentation mode only one is shown ("one idea
+    per screen"), with the page's presets and a way back, since the sidebar is hidden.
+    """
+    lg = lang()
+    if not presenting():
+        for title, fn in sections:
+            st.subheader(title)
+            fn()
+        return
+    titles = [s[0] for s in sections]
+    choice = st.radio(
+        t("ui.slide", lg),
+        options=list(range(len(titles))),
+        horizontal=True,
+        format_func=lambda i: titles[i],
+        key=f"slide_{page}",
+    )
+    items = presets_for(page)
+    row = st.columns(len(items) + 1)
+    for col, p in zip(row, items, strict=False):
+        col.button(
+            p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,), width="stretch"
+        )
+    row[-1].button(
+        t("ui.leave_present", lg), on_click=_leave_presentation, key=f"leave_{page}", width="stretch"
+    )
+    st.subheader(titles[choice])
+    sections[choice][1]()
