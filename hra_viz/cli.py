@@ -1,0 +1,202 @@
+"""``python -m hra_viz train …`` and ``python -m hra_viz sweep …``.
+
+train: one run with a progress bar; writes metrics (every step) and summary as CSV or JSON, and
+       ``curves.html`` (loss and accuracies) as a standalone plotly page.
+sweep: a grid of runs; writes one tidy table (CSV or JSON) and ``sweep.html`` (target accuracy
+       and retention against trainable parameters).
+
+Bad arguments exit with code 2 and a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from pathlib import Path
+
+from .train import _INT_FIELDS, CHOICES, RANGES, RunConfig
+
+_OPTIONAL = {"alpha", "lr", "angle", "noise", "occlude"}
+
+
+def _num_list(kind):
+    def parse(text: str):
+        try:
+            return [kind(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            msg = f"expected a comma-separated list of {kind.__name__}s; got {text!r}"
+            raise argparse.ArgumentTypeError(msg) from None
+    return parse
+
+
+def _str_list(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def _add_config_args(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    defaults = RunConfig()
+    for f in dataclasses.fields(RunConfig):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        default = getattr(defaults, f.name)
+        if f.name in CHOICES and f.name != "block_size":
+            p.add_argument(flag, default=default, metavar="|".join(map(str, CHOICES[f.name])),
+                           help=f"default: {default}")
+        else:
+            kind = int if f.name in _INT_FIELDS else float
+            rng = RANGES.get(f.name)
+            extra = f" in [{rng[0]}, {rng[1]}]" if rng else ""
+            if f.name == "block_size":
+                extra = f" one of {CHOICES['block_size']}"
+            p.add_argument(flag, type=kind, default=default, help=f"default: {default}{extra}")
+
+
+def _config_from(args: argparse.Namespace, skip: tuple[str, ...] = ()) -> RunConfig:
+    kw = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig) if f.name not in skip}
+    return RunConfig(**kw)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m hra_viz", description="Train and compare HRA, LoRA, OFT, "
+                                 "full and head-only fine-tuning on built-in tasks.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name in ("train", "sweep"):
+        p = sub.add_parser(name, help=f"{name} (see --help)")
+        _add_config_args(p, skip=("r",) if name == "sweep" else ())
+        p.add_argument("--out", type=Path, default=Path("out") / name, help="output folder (created)")
+        p.add_argument("--format", choices=("csv", "json"), default="csv", help="table format")
+        p.add_argument("--no-html", action="store_true", help="skip the standalone HTML figures")
+        p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw = sub.choices["sweep"]
+    sw.add_argument("--r", type=_num_list(int), default=[2, 4, 8, 16, 32], help="grid of r, e.g. 2,4,8")
+    sw.add_argument("--methods", type=_str_list, default=["hra", "lora", "oft", "full"],
+                    help="comma-separated methods out of " + ",".join(CHOICES["method"]))
+    sw.add_argument("--seeds", type=_num_list(int), default=None, help="seeds, e.g. 0,1,2")
+    sw.add_argument("--lams", type=_num_list(float), default=None, help="comma-separated λ for HRA")
+    sw.add_argument("--matched-budget", action="store_true", help="LoRA at r/2 (see hra_viz.sweep)")
+    sw.add_argument("--processes", type=int, default=None, help="worker processes (default: sequential)")
+    return ap
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return v
+
+
+def _write_table(rows, path_stem: Path, fmt: str) -> Path:
+    import pandas as pd
+
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    path = path_stem.with_suffix("." + fmt)
+    if fmt == "csv":
+        df.to_csv(path, index=False)
+    else:
+        recs = [_clean(r) for r in json.loads(df.to_json(orient="records"))]
+        path.write_text(json.dumps(recs, indent=1, ensure_ascii=False))
+    return path
+
+
+def _train(args) -> int:
+    from tqdm import tqdm
+
+    from .train import Run, prepare
+
+    cfg = _config_from(args)
+    prepare(cfg)
+    run = Run(cfg)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=cfg.steps, desc=f"{cfg.method} on {cfg.task}", disable=args.quiet, unit="step") as bar:
+        while not run.done:
+            new = run.step(min(10, cfg.steps - run.step_count))
+            if not new:
+                break
+            bar.update(len(new))
+            last = new[-1]
+            bar.set_postfix(loss=f"{last['loss']:.3f}", target=f"{last['target_acc']:.3f}",
+                            source=f"{last['source_acc']:.3f}")
+    summary = run.summary()
+    written = [_write_table(run.history, args.out / "metrics", args.format)]
+    spath = args.out / "summary.json"
+    spath.write_text(json.dumps(_clean({"config": cfg.to_dict(), **summary}), indent=1, ensure_ascii=False))
+    written.append(spath)
+    if not args.no_html:
+        from .figures import training_curves
+
+        hpath = args.out / "curves.html"
+        fig = training_curves(run.history, title=f"{cfg.method} on {cfg.task}")
+        fig.write_html(hpath, include_plotlyjs=True)
+        written.append(hpath)
+    print(f"{summary['status']}: target {summary['base_target_acc']:.3f} → {summary['target_acc']:.3f}, "
+          f"source {summary['base_source_acc']:.3f} → {summary['source_acc']:.3f}, "
+          f"{summary['trainable_params']} trainable parameters, {summary['wall_s']:.2f} s")
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def _sweep(args) -> int:
+    from tqdm import tqdm
+
+    from .sweep import grid, sweep
+
+    bad = [m for m in args.methods if m not in CHOICES["method"]]
+    if bad:
+        raise ValueError(f"methods must be among {CHOICES['method']}; got {bad}")
+    if not args.r or any(not (RANGES["r"][0] <= v <= RANGES["r"][1]) for v in args.r):
+        raise ValueError(f"every r must be in [{RANGES['r'][0]}, {RANGES['r'][1]}]; got {args.r}")
+    base = _config_from(args, skip=("r",))
+    total = len(grid(base, args.r, args.methods, args.seeds, args.lams, args.matched_budget))
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=total, desc="sweep", disable=args.quiet, unit="run") as bar:
+        def progress(done: int, total: int, label: str) -> None:
+            bar.n = done
+            bar.set_postfix_str(label)
+            bar.refresh()
+
+        df = sweep(base, r=args.r, methods=args.methods, seeds=args.seeds, lams=args.lams,
+                   matched_budget=args.matched_budget, progress=progress, processes=args.processes)
+    written = [_write_table(df, args.out / "sweep", args.format)]
+    if not args.no_html:
+        from .figures import sweep_scatter
+
+        hpath = args.out / "sweep.html"
+        sweep_scatter(df).write_html(hpath, include_plotlyjs=True)
+        written.append(hpath)
+    n_bad = int((~df["status"].astype(str).str.startswith("finished")).sum())
+    print(f"{len(df)} runs" + (f", {n_bad} did not finish (see the status column)" if n_bad else ""))
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 with a message on malformed arguments
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads must be ≥ 1")
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        return _train(args) if args.command == "train" else _sweep(args)
+    except ValueError as e:
+        print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{parser.prog} {args.command}: error: cannot write output: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
