@@ -124,10 +124,10 @@ class _HRAChainFn(torch.autograd.Function):
     def forward(ctx, x2, U, W, b, lora_form: bool):
         Vt = U.t().contiguous()  # (r, d_in)
         n = Vt.norm(dim=1, keepdim=True)
-        Ut32 = Vt / n
+        Ut32 = Vt / n  # the r × r algebra stays in U's dtype (float32 at least)
         G32 = _gamma_from_rows(Ut32)
-        Ut, G = Ut32.to(W.dtype), G32.to(W.dtype)
-        Mt = G @ Ut  # (r, d_in)
+        Mt = (G32 @ Ut32).to(W.dtype)  # (r, d_in) = Γ Ûᵀ
+        Ut = Ut32.to(W.dtype)  # no copy when W is float32
         Z = x2 @ Mt.T  # (N, r)
         if lora_form:
             At = Ut @ W.T  # (r, d_out) = (W Û)ᵀ
@@ -136,14 +136,13 @@ class _HRAChainFn(torch.autograd.Function):
             At = None
             y = F.linear(torch.addmm(x2, Z, Ut), W, b)  # x' = x + Z Ûᵀ
         ctx.lora_form = lora_form
-        ctx.save_for_backward(x2, W, Ut32, G32, n, Mt, Z, At)
+        ctx.save_for_backward(x2, W, Ut32, G32, n, Ut, Mt, Z, At)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x2, W, Ut32, G32, n, Mt, Z, At = ctx.saved_tensors
+        x2, W, Ut32, G32, n, Ut, Mt, Z, At = ctx.saved_tensors
         need_x = ctx.needs_input_grad[0]
-        Ut, G = Ut32.to(W.dtype), G32.to(W.dtype)
         if ctx.lora_form:
             dZ = dy @ At.T  # (N, r)
             dUt = (Z.T @ dy) @ W  # dAᵀ = Zᵀ dy (r, d_out), then through Aᵀ = Ût Wᵀ
@@ -152,9 +151,9 @@ class _HRAChainFn(torch.autograd.Function):
             dxp = dy @ W  # (N, d_in), the gradient at x' = x + Z Ûᵀ
             dZ = dxp @ Ut.T
             dUt = Z.T @ dxp
-        S = dZ.T @ x2  # (r, d_in)
-        dG = (S @ Ut.T).to(G32.dtype)
-        dUt = dUt.addmm_(G.T, S).to(Ut32.dtype)
+        S = (dZ.T @ x2).to(G32.dtype)  # (r, d_in)
+        dG = S @ Ut32.T
+        dUt = dUt.to(G32.dtype).addmm_(G32.T, S)
         dT = (G32.T @ dG @ G32.T).triu_(1)
         dUt = dUt.addmm_(dT + dT.T, Ut32)
         dVt = torch.addcmul(dUt, torch.linalg.vecdot(dUt, Ut32).unsqueeze(1), Ut32, value=-1.0).div_(n)
