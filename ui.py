@@ -97,7 +97,7 @@ def sanitize_url() -> None:
             else:
                 st.query_params[key] = canonical(key, value)
         except StreamlitAPIException:  # already bound to a widget: set it through session state
-            st.session_state[key] = value
+            st.session_state[key] = list(value) if isinstance(value, tuple) else value
     if "lang" in fixes:
         st.session_state["lang"] = fixes["lang"]
     st.session_state[_WARN_KEY] = st.session_state.get(_WARN_KEY, []) + warnings
@@ -150,6 +150,12 @@ def control(key: str, where=None, **overrides):
     common.update(overrides)
     if c.widget == "toggle":
         return w.toggle(value=c.default, **common)
+    if c.type == "multi":
+        return tuple(
+            w.multiselect(
+                options=list(c.choices), default=list(c.default), max_selections=c.max_items or None, **common
+            )
+        )
     if c.widget == "number":
         return w.number_input(
             min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=int(c.step), **common
@@ -180,12 +186,15 @@ def control(key: str, where=None, **overrides):
 
 def _apply_preset(name: str) -> None:
     for k, v in PRESETS[name].values.items():
-        st.session_state[k] = v
+        st.session_state[k] = list(v) if isinstance(v, tuple) else v
 
 
 def preset_link(name: str) -> str:
     p = PRESETS[name]
-    q = "&".join(f"{k}={v}" for k, v in preset_params(name).items())
+    q = "&".join(
+        "&".join(f"{k}={x}" for x in v) if isinstance(v, list) else f"{k}={v}"
+        for k, v in preset_params(name).items()
+    )
     return f"/{p.page}?{q}"
 
 

@@ -534,3 +534,461 @@ def decision_boundary(
         )
     fig.update_yaxes(scaleanchor="x")
     return _base(fig, title, 480)
+
+
+# --------------------------------------------------------------------------------------------
+# live training, chain length, spectra, λ pages (data from ``hra_viz.live``)
+
+# λ values on the regulariser page: a sequential, colour-blind-safe ramp; λ = ∞ is black.
+LAMBDA_COLORS = ("#56B4E9", "#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7")
+
+
+def _hex_rgba(color: str, alpha: float) -> str:
+    c = color.lstrip("#")
+    return f"rgba({int(c[0:2], 16)},{int(c[2:4], 16)},{int(c[4:6], 16)},{alpha})"
+
+
+def live_curves(hist: pd.DataFrame, lang: str, steps: int | None = None) -> go.Figure:
+    """Loss, target accuracy and retention against the step, one colour per method.
+
+    hist: ``live.history_frame`` (method, step, loss, target_acc, retention, evaluated).
+    """
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.07,
+        subplot_titles=(t("fig.live.loss", lang), t("fig.live.target", lang), t("fig.live.retention", lang)),
+    )
+    for m, g in hist.groupby("method", sort=False):
+        color, name = METHOD_COLORS.get(str(m), "#000000"), _name(str(m), lang)
+        ev = g[g["evaluated"].astype(bool)] if "evaluated" in g else g
+        for c, (frame, col) in enumerate(((g, "loss"), (ev, "target_acc"), (ev, "retention")), start=1):
+            fig.add_trace(
+                go.Scatter(
+                    x=frame["step"],
+                    y=frame[col],
+                    mode="lines+markers" if len(frame) < 3 else "lines",
+                    name=name,
+                    legendgroup=str(m),
+                    showlegend=c == 1,
+                    line=dict(color=color, width=2),
+                    hovertemplate=f"{name} · step %{{x}}: %{{y:.4f}}<extra></extra>",
+                ),
+                1,
+                c,
+            )
+    fig.update_xaxes(title=t("fig.live.step", lang), range=[0, steps] if steps else None)
+    fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_yaxes(range=[0, 1.1], row=1, col=3)
+    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    return _base(fig, t("fig.live.title", lang), 360)
+
+
+def gram_heatmaps(grams: dict, lang: str) -> go.Figure:
+    """ÛᵀÛ (r × r) of each HRA layer: 1 on the diagonal, cosines between the u_i elsewhere."""
+    names = list(grams)
+    fig = make_subplots(
+        rows=1, cols=max(len(names), 1), subplot_titles=names or [""], horizontal_spacing=0.06
+    )
+    for c, n in enumerate(names, start=1):
+        G = np.asarray(grams[n])
+        fig.add_trace(
+            go.Heatmap(
+                z=G,
+                coloraxis="coloraxis",
+                hovertemplate=f"{n}: " + "ûᵢ·ûⱼ [%{y}, %{x}] = %{z:.6f}<extra></extra>",
+            ),
+            1,
+            c,
+        )
+        fig.update_yaxes(
+            autorange="reversed", scaleanchor=f"x{'' if c == 1 else c}", constrain="domain", row=1, col=c
+        )
+        fig.update_xaxes(constrain="domain", row=1, col=c)
+    fig.update_layout(coloraxis=dict(colorscale="RdBu", cmin=-1, cmax=1, colorbar=dict(thickness=12)))
+    return _base(fig, t("fig.gram.title", lang), 330)
+
+
+def decision_boundaries(views: dict, lang: str) -> go.Figure:
+    """P(class 1) on a grid for each method (``live.moons_view``) with the rotated target points."""
+    names = list(views)
+    fig = make_subplots(
+        rows=1,
+        cols=max(len(names), 1),
+        horizontal_spacing=0.04,
+        subplot_titles=[_name(m, lang) for m in names] or [""],
+    )
+    for c, m in enumerate(names, start=1):
+        v = views[m]
+        fig.add_trace(
+            go.Contour(
+                x=v["xx"][0],
+                y=v["yy"][:, 0],
+                z=v["p1"],
+                coloraxis="coloraxis",
+                contours=dict(start=0, end=1, size=0.1),
+                opacity=0.75,
+                hovertemplate="x=%{x:.2f}, y=%{y:.2f}: P(1) = %{z:.4f}<extra></extra>",
+            ),
+            1,
+            c,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=v["x"][:, 0],
+                y=v["x"][:, 1],
+                mode="markers",
+                showlegend=False,
+                marker=dict(
+                    color=v["y"],
+                    colorscale=[[0, "#B2182B"], [1, "#2166AC"]],
+                    size=5,
+                    line=dict(width=0.6, color="white"),
+                ),
+                hovertemplate="(%{x:.2f}, %{y:.2f}) label %{marker.color}<extra></extra>",
+            ),
+            1,
+            c,
+        )
+        fig.update_yaxes(scaleanchor=f"x{'' if c == 1 else c}", constrain="domain", row=1, col=c)
+        fig.update_xaxes(constrain="domain", row=1, col=c)
+    fig.update_layout(
+        coloraxis=dict(colorscale="RdBu", cmin=0, cmax=1, colorbar=dict(title="P(1)", thickness=12))
+    )
+    return _base(fig, t("fig.boundary.title", lang), 380)
+
+
+def digit_grid(samples: dict, lang: str) -> go.Figure:
+    """One row per method of the same target test images, titled with predicted / true label.
+
+    samples: {method: ``live.digit_samples``}. Wrong predictions are written in red.
+    """
+    methods = list(samples)
+    n = len(samples[methods[0]]["true"]) if methods else 1
+    fig = make_subplots(rows=max(len(methods), 1), cols=n, horizontal_spacing=0.01, vertical_spacing=0.12)
+    for i, m in enumerate(methods, start=1):
+        s = samples[m]
+        for j in range(n):
+            fig.add_trace(
+                go.Heatmap(
+                    z=s["images"][j][::-1],
+                    coloraxis="coloraxis",
+                    hovertemplate=f"{_name(m, lang)}: "
+                    + t("fig.digits.hover", lang, pred=int(s["pred"][j]), true=int(s["true"][j]))
+                    + "<extra></extra>",
+                ),
+                i,
+                j + 1,
+            )
+            ok = int(s["pred"][j]) == int(s["true"][j])
+            idx = (i - 1) * n + j + 1
+            fig.add_annotation(
+                text=f"{int(s['pred'][j])} / {int(s['true'][j])}",
+                showarrow=False,
+                xref=f"x{'' if idx == 1 else idx} domain",
+                yref=f"y{'' if idx == 1 else idx} domain",
+                x=0.5,
+                y=1.0,
+                yanchor="bottom",
+                font=dict(color="#000000" if ok else "#D55E00", size=13),
+            )
+        fig.add_annotation(
+            text=f"<b>{_name(m, lang)}</b>",
+            showarrow=False,
+            xref="paper",
+            yref=f"y{'' if (i - 1) * n + 1 == 1 else (i - 1) * n + 1} domain",
+            x=-0.01,
+            y=0.5,
+            xanchor="right",
+            font=dict(color=METHOD_COLORS.get(m, "#000000")),
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(coloraxis=dict(colorscale="gray_r", showscale=False))
+    fig = _base(fig, t("fig.digits.title", lang), 130 + 110 * max(len(methods), 1))
+    fig.update_layout(margin=dict(l=110, r=20, t=80, b=20))
+    return fig
+
+
+def chain_lines(df: pd.DataFrame, lang: str) -> go.Figure:
+    """The chain-length sweep against r: accuracy, retention, parameters, time per step, ‖H − I‖.
+
+    df: ``live.chain_sweep``. Methods without an r (full fine-tuning) are a dashed horizontal line.
+    """
+    panels = [
+        ("target_acc", "fig.chain.target"),
+        ("retention", "fig.chain.retention"),
+        ("trainable_params", "fig.chain.params"),
+        ("time_per_step_s", "fig.chain.time"),
+        ("h_minus_i_spec_max", "fig.chain.hmi_spec"),
+        ("h_minus_i_fro_max", "fig.chain.hmi_fro"),
+    ]
+    fig = make_subplots(
+        rows=2,
+        cols=3,
+        subplot_titles=[t(k, lang) for _, k in panels],
+        horizontal_spacing=0.08,
+        vertical_spacing=0.16,
+    )
+    ok = df[df["status"].astype(str).str.startswith("finished")]
+    rs = sorted(int(v) for v in ok["budget_r"].dropna().unique()) or [1]
+    for i, (col, _) in enumerate(panels):
+        row, c = i // 3 + 1, i % 3 + 1
+        if col not in ok:
+            continue
+        for label, g in ok.groupby("label", sort=False):
+            method = str(g["method"].iloc[0])
+            color = METHOD_COLORS.get(method, "#000000")
+            y = g[col] * (1e3 if col == "time_per_step_s" else 1)
+            if y.isna().all():
+                continue
+            name = _name(method, lang) if label == method else str(label).replace("hra", "HRA")
+            show = i == 0
+            if g["budget_r"].isna().all():  # no r: one value, drawn across the r axis
+                fig.add_trace(
+                    go.Scatter(
+                        x=[rs[0], rs[-1]],
+                        y=[float(y.iloc[0])] * 2,
+                        mode="lines",
+                        name=name,
+                        legendgroup=str(label),
+                        showlegend=show,
+                        line=dict(color=color, dash="dash"),
+                        hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>",
+                    ),
+                    row,
+                    c,
+                )
+                continue
+            g = g.assign(_y=y).sort_values("budget_r")
+            setting = [
+                f"r={v}" if m == "lora" or m == "hra" else f"b={b}"
+                for m, v, b in zip(g["method"], g["r"], g["block_size"], strict=True)
+            ]
+            dash = "dot" if "λ" in str(label) and not str(label).endswith("=0") else "solid"
+            fig.add_trace(
+                go.Scatter(
+                    x=g["budget_r"].astype(float),
+                    y=g["_y"],
+                    mode="lines+markers",
+                    name=name,
+                    legendgroup=str(label),
+                    showlegend=show,
+                    text=setting,
+                    line=dict(color=color, dash=dash if method == "hra" else "solid"),
+                    hovertemplate=f"{name} (%{{text}}) · r=%{{x}}: %{{y:.4g}}<extra></extra>",
+                ),
+                row,
+                c,
+            )
+        fig.update_xaxes(type="log", tickvals=rs, title="r", row=row, col=c)
+    fig.update_yaxes(type="log", row=1, col=3, exponentformat="power")
+    fig.update_yaxes(range=[0, 1.02], row=1, col=1)
+    fig.update_yaxes(rangemode="tozero", row=2, col=1)
+    fig.update_yaxes(range=[0, 2.1], row=2, col=2)
+    fig.update_layout(legend=dict(orientation="h", y=-0.14))
+    return _base(fig, t("fig.chain.title", lang), 640)
+
+
+def layer_spectra(rep: dict, layer: str, lang: str) -> go.Figure:
+    """σ_i(W) before (grey) and σ_i(W') after training, one colour per method, one layer."""
+    fig = go.Figure()
+    methods = list(rep["methods"])
+    before = rep["methods"][methods[0]]["layers"][layer]["before"]
+    idx = np.arange(1, len(before) + 1)
+    fig.add_trace(
+        go.Scatter(
+            x=idx,
+            y=before,
+            mode="lines",
+            name=t("fig.spec.before", lang),
+            line=dict(color=METHOD_COLORS["frozen"], width=8),
+            hovertemplate="σ%{x}(W) = %{y:.10g}<extra></extra>",
+        )
+    )
+    dashes = {"hra": "solid", "oft": "dash", "lora": "solid", "full": "solid"}
+    for m in methods:
+        ly = rep["methods"][m]["layers"][layer]
+        name = f"{_name(m, lang)} · max |Δσ| = {ly['max_abs_dsigma']:.1e}"
+        fig.add_trace(
+            go.Scatter(
+                x=idx,
+                y=ly["after"],
+                mode="lines+markers",
+                name=name,
+                line=dict(color=METHOD_COLORS.get(m), dash=dashes.get(m, "solid"), width=2),
+                marker=dict(size=4),
+                hovertemplate=f"{_name(m, lang)}: σ%{{x}}(W') = %{{y:.10g}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title=t("fig.spec.x", lang))
+    fig.update_yaxes(title="σᵢ", type="log", exponentformat="power")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return _base(fig, t("fig.spec.title", lang, layer=layer), 420)
+
+
+def delta_spectra(rep: dict, layer: str, r: int, lang: str) -> go.Figure:
+    """σ_i(ΔW), ΔW = W' − W: at most r non-zero for HRA and LoRA, many for full fine-tuning."""
+    fig = go.Figure()
+    for m, v in rep["methods"].items():
+        d = np.maximum(np.asarray(v["layers"][layer]["delta"]), 1e-17)
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(1, len(d) + 1),
+                y=d,
+                mode="lines+markers",
+                name=_name(m, lang),
+                line=dict(color=METHOD_COLORS.get(m)),
+                marker=dict(size=4),
+                hovertemplate=f"{_name(m, lang)}: σ%{{x}}(ΔW) = %{{y:.4g}}<extra></extra>",
+            )
+        )
+    fig.add_vline(
+        x=r + 0.5,
+        line_dash="dash",
+        line_color="#D55E00",
+        annotation_text=t("fig.sv.rline", lang, r=r),
+        annotation_position="top right",
+    )
+    fig.update_xaxes(title=t("fig.spec.x", lang))
+    fig.update_yaxes(title="σᵢ(ΔW)", type="log", exponentformat="power", range=[-17, 1.5])
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return _base(fig, t("fig.dspec.title", lang, layer=layer), 420)
+
+
+def energy_bars(table: pd.DataFrame, lang: str) -> go.Figure:
+    """|HE(W') − HE(W)| / HE(W) per method and layer (log axis, floored at 1e-17 so that 0 shows)."""
+    fig = go.Figure()
+    for m, g in table.groupby("method", sort=False):
+        rel = (g["he_after"] - g["he_before"]).abs() / g["he_before"]
+        fig.add_trace(
+            go.Bar(
+                x=g["layer"],
+                y=np.maximum(rel.to_numpy(), 1e-17),
+                name=_name(str(m), lang),
+                marker_color=METHOD_COLORS.get(str(m)),
+                text=[f"{v:.1e}" for v in rel],
+                textposition="outside",
+                customdata=np.stack([g["he_before"], g["he_after"]], axis=1),
+                hovertemplate=f"{_name(str(m), lang)} %{{x}}: HE = %{{customdata[0]:.10g}}"
+                " → %{customdata[1]:.10g}<extra></extra>",
+            )
+        )
+    fig.update_yaxes(type="log", range=[-17, 1], title=t("fig.energy.y", lang), exponentformat="power")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
+    return _base(fig, t("fig.energy.title", lang), 400)
+
+
+def hra_angles(init: dict, trained: dict, layer: str, lang: str) -> go.Figure:
+    """Principal angles span(U) vs top-r right singular vectors of W, and each pair's rotation angle."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=(t("fig.angles.principal", lang), t("fig.angles.pairs", lang)),
+    )
+    for c, key in ((1, "principal_deg"), (2, "pair_deg")):
+        for which, data, color in (
+            ("init", init, METHOD_COLORS["frozen"]),
+            ("trained", trained, METHOD_COLORS["hra"]),
+        ):
+            y = np.asarray(data[layer][key])
+            fig.add_trace(
+                go.Bar(
+                    x=np.arange(1, len(y) + 1),
+                    y=y,
+                    name=t(f"fig.angles.{which}", lang),
+                    marker_color=color,
+                    showlegend=c == 1,
+                    legendgroup=which,
+                    hovertemplate="%{x}: %{y:.4f}°<extra></extra>",
+                ),
+                1,
+                c,
+            )
+        fig.update_yaxes(range=[0, 180 if key == "pair_deg" else 90], title="°", row=1, col=c)
+    fig.update_xaxes(title="i", row=1, col=1)
+    fig.update_xaxes(title=t("fig.angles.pair_x", lang), row=1, col=2)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
+    return _base(fig, t("fig.angles.title", lang, layer=layer), 400)
+
+
+def lambda_curves(curves: pd.DataFrame, lang: str) -> go.Figure:
+    """Penalty, ‖H − I‖₂, mean pair rotation angle and target accuracy over training, per λ."""
+    panels = [
+        ("penalty", "fig.lam.penalty"),
+        ("h_minus_i_spec", "fig.lam.hmi"),
+        ("pair_deg_mean", "fig.lam.pairs"),
+        ("target_acc", "fig.lam.target"),
+    ]
+    fig = make_subplots(
+        rows=1, cols=4, horizontal_spacing=0.06, subplot_titles=[t(k, lang) for _, k in panels]
+    )
+    labels = list(dict.fromkeys(curves["lam"]))
+    for i, lab in enumerate(labels):
+        g = curves[curves["lam"] == lab]
+        inf = lab == "inf"
+        name = "λ = ∞ (orthonormal)" if inf else f"λ = {lab}"
+        color = "#000000" if inf else LAMBDA_COLORS[i % len(LAMBDA_COLORS)]
+        for c, (col, _) in enumerate(panels, start=1):
+            if g[col].isna().all():
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=g["step"],
+                    y=g[col],
+                    mode="lines",
+                    name=name,
+                    legendgroup=lab,
+                    showlegend=c == 1,
+                    line=dict(color=color, dash="dash" if inf else "solid"),
+                    hovertemplate=f"{name} · step %{{x}}: %{{y:.5g}}<extra></extra>",
+                ),
+                1,
+                c,
+            )
+    fig.update_xaxes(title=t("fig.live.step", lang))
+    fig.update_yaxes(range=[0, 2.1], row=1, col=2)
+    fig.update_yaxes(range=[0, 180], row=1, col=3)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=4)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return _base(fig, t("fig.lam.title", lang), 400)
+
+
+def accuracy_bars(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Target accuracy and retention per method (``live.home_comparison``), base model as a line."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=(t("fig.acc.target", lang), t("fig.acc.retention", lang)),
+    )
+    names = [_name(m, lang) for m in df.method]
+    colors = [METHOD_COLORS.get(m) for m in df.method]
+    for c, col in ((1, "target_acc"), (2, "retention")):
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=df[col],
+                marker_color=colors,
+                text=[f"{v:.1%}" for v in df[col]],
+                textposition="outside",
+                showlegend=False,
+                hovertemplate="%{x}: %{y:.4f}<extra></extra>",
+            ),
+            1,
+            c,
+        )
+    base = float(df["base_target_acc"].iloc[0])
+    fig.add_hline(
+        y=base,
+        line_dash="dash",
+        line_color="#555555",
+        row=1,
+        col=1,
+        annotation_text=t("fig.acc.base", lang, v=f"{base:.1%}"),
+        annotation_position="top left",
+    )
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%")
+    return _base(fig, t("fig.acc.title", lang), 380)

@@ -43,14 +43,15 @@ class Control:
     """One control. ``key`` is the session-state key, the widget key and the URL key at once."""
 
     key: str
-    type: str  # "int" | "float" | "choice" | "bool"
+    type: str  # "int" | "float" | "choice" | "bool" | "multi" (a tuple of distinct choices)
     default: Any
     lo: float | None = None  # safe range for int/float (inclusive)
     hi: float | None = None
     step: float | None = None  # slider step; URL values are snapped to it
     choices: tuple = ()  # allowed values for "choice"; for a log float, the grid of offered values
     log: bool = False  # float offered on a log grid (lr, λ): ``choices`` holds the grid
-    widget: str = "slider"  # slider | number | select_slider | segmented | selectbox | toggle
+    widget: str = "slider"  # slider | number | select_slider | segmented | selectbox | toggle | multiselect
+    max_items: int = 0  # "multi": at most this many choices (0: no cap)
     why: str = ""  # why this range (memory cap, numerical safety), for readers of the code
 
     @property
@@ -130,6 +131,28 @@ CONTROLS: dict[str, Control] = {
         ),
         Control("steps", "int", 300, 10, 5000, 10, why="bounds the time a run can hold the server"),
         Control("variant", "choice", "chain", choices=("chain", "orthonormal"), widget="segmented"),
+        # --- page: live training ---
+        Control(
+            "compare",
+            "multi",
+            ("lora",),
+            choices=("hra", "lora", "oft", "full", "head"),
+            widget="multiselect",
+            max_items=3,
+            why="up to 4 methods side by side (method + 3): each is a live run in this session",
+        ),
+        # --- page: chain length ---
+        Control(
+            "rmax",
+            "choice",
+            "16",
+            choices=("4", "8", "16", "32", "64"),
+            widget="segmented",
+            why="sweep r = 2, 4, …, rmax: 4 runs per r value, so the default (16) finishes in seconds",
+        ),
+        Control("lam_sweep", "bool", False, widget="toggle", why="also sweep λ ∈ {0, λ, 1e-2} for HRA"),
+        # --- page: spectra ---
+        Control("layer", "int", 1, 1, 3, 1, why="every task's MLP has 3 Linear layers"),
         # --- page: reflections ---
         Control("dim", "choice", "2D", choices=("2D", "3D"), widget="segmented"),
         Control("shape", "choice", "F", choices=("F", "digit"), widget="segmented"),
@@ -144,6 +167,35 @@ CONTROLS: dict[str, Control] = {
         ),
         Control("dout", "int", 8, 1, 64, 1, why="rows of the frozen W in the LoRA view"),
         Control("init", "choice", "random", choices=("random", "symmetric"), widget="segmented"),
+        # --- page: cost on your model (budget) ---
+        Control(
+            "arch",
+            "choice",
+            "llama2-7b",
+            choices=("deberta-v3-base", "llama2-7b", "llama-3.2-3b", "vit-b-16", "custom"),
+            widget="selectbox",
+        ),
+        Control(
+            "methods", "multi", ("hra", "lora", "oft", "full"), choices=("hra", "lora", "oft", "full"),
+            widget="multiselect", max_items=4,
+        ),
+        Control(
+            "block", "choice", "32", choices=("2", "4", "8", "16", "32", "64", "128", "256"),
+            widget="segmented", why="OFT block size; must divide every d_in (checked, with a message)",
+        ),
+        Control("precision", "choice", "fp32", choices=("fp32", "bf16"), widget="segmented"),
+        Control(
+            "tokens", "choice", "4096", choices=("512", "2048", "4096", "16384", "65536"),
+            widget="selectbox", why="tokens per optimiser step (batch × sequence length)",
+        ),
+        Control(
+            "targets", "choice", "all-linear", choices=("all-linear", "attention", "mlp", "qv"),
+            widget="segmented",
+        ),
+        Control(
+            "other", "int", 0, 0, 10**13, 1, widget="number",
+            why="custom arch: parameters outside the table; 1e13 is above any model trained so far",
+        ),
     ]
 }
 
@@ -156,9 +208,12 @@ def _fmt_float(x: float) -> str:
     return f"{x:g}"
 
 
-def canonical(key: str, value: Any) -> str:
+def canonical(key: str, value: Any) -> str | list[str]:
     """The text the widget for ``key`` writes into the URL for ``value``."""
     c = CONTROLS[key]
+    if c.type == "multi":  # one value: plain text; several: a repeated key (what st.multiselect writes)
+        items = [str(v) for v in value]
+        return items[0] if len(items) == 1 else ("" if not items else items)
     if c.type == "bool":
         return "true" if value else "false"
     if c.type == "int":
@@ -205,7 +260,36 @@ def parse(key: str, raw: Any, lang: str = "en") -> tuple[Any, str | None]:
         return _reset(c, raw, lang, "why.invalid")
 
 
+def _parse_multi(c: Control, raw: Any, lang: str) -> tuple[Any, str | None]:
+    """A repeated URL key (?compare=lora&compare=oft) or one value; unknown items are dropped."""
+    items = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    if len(items) > 2 * len(c.choices):
+        return _reset(c, raw, lang, "why.too_long")
+    out, bad = [], False
+    for it in items:
+        if not isinstance(it, str):
+            bad = True
+            continue
+        s = it.strip()
+        if s == "" and len(items) == 1:
+            return (), None  # ?compare= clears the selection
+        match = next((ch for ch in c.choices if s.lower() == str(ch).lower()), None)
+        if match is None or len(s) > _MAX_RAW_LEN:
+            bad = True
+        elif match not in out:
+            out.append(match)
+    if c.max_items and len(out) > c.max_items:
+        out, bad = out[: c.max_items], True
+    if bad:
+        return tuple(out), t(
+            "warn.multi", lang, key=c.key, raw=_shown(raw), value=",".join(out) or "–", n=c.max_items
+        )
+    return tuple(out), None
+
+
 def _parse(c: Control, raw: Any, lang: str) -> tuple[Any, str | None]:
+    if c.type == "multi":
+        return _parse_multi(c, raw, lang)
     if isinstance(raw, (list, tuple)):
         if len(raw) == 1:
             raw = raw[0]
@@ -322,6 +406,7 @@ PRESETS: dict[str, Preset] = {
             "training",
             {
                 "method": "hra",
+                "compare": ("lora",),
                 "task": "moons-rotate",
                 "r": 8,
                 "lam": 1e-4,
@@ -336,6 +421,7 @@ PRESETS: dict[str, Preset] = {
             {
                 "method": "hra",
                 "task": "digits-rotate",
+                "rmax": "32",
                 "r": 32,
                 "lam": 1e-4,
                 "lr": 1e-2,
@@ -344,6 +430,28 @@ PRESETS: dict[str, Preset] = {
             },
         ),
         Preset("stakeholder", "", {"lang": "ja", "present": True, "seed": 0}),
+        Preset(
+            "four_methods",
+            "training",
+            {
+                "method": "hra",
+                "compare": ("lora", "oft", "full"),
+                "task": "digits-rotate",
+                "r": 8,
+                "lam": 1e-4,
+                "lr": 1e-2,
+                "steps": 300,
+                "seed": 0,
+            },
+        ),
+        Preset(
+            "spectra_r8", "spectra", {"task": "digits-rotate", "r": 8, "steps": 300, "layer": 1, "seed": 0}
+        ),
+        Preset(
+            "lambda_tension",
+            "lambda",
+            {"task": "digits-rotate", "r": 8, "steps": 200, "lam": 1e-4, "lr": 1e-2, "seed": 0},
+        ),
         # reflections page
         Preset(
             "geo_pair", "reflect", {"dim": "2D", "shape": "F", "mirrors": 2, "stage": 2, "a1": 20, "a2": 65}
@@ -369,7 +477,7 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def preset_params(name: str) -> dict[str, str]:
+def preset_params(name: str) -> dict[str, str | list[str]]:
     """The query parameters that reproduce preset ``name`` (canonical text, as the widgets write it)."""
     p = PRESETS[name]
     return {k: canonical(k, v) for k, v in p.values.items()}

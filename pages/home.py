@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from hra_viz import figures, overview
+from hra_viz import figures, live, overview
 from hra_viz.i18n import t
 from hra_viz.state import PRESETS
 
@@ -27,9 +27,17 @@ def _cost():
     return overview.step_cost(D, D, R, OFT_BLOCK, TOKENS)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _accuracy(seed: int, device: str):
+    """HRA, LoRA, OFT and full fine-tuning, 300 steps each on the default task (per-method tuned lr)."""
+    return live.home_comparison("digits-rotate", ACC_STEPS, seed, R_TASK, device=device)
+
+
+ACC_STEPS, R_TASK = 300, 8
 seed = int(st.session_state.get("seed", 0))
 with st.spinner(t("ui.computing", lang)):
     budget, spectrum, cost = _budget(), _spectrum(seed), _cost()
+    acc = _accuracy(seed, st.session_state.get("device_resolved", "cpu"))
 
 
 def _val(df, method, col):
@@ -44,6 +52,7 @@ with st.sidebar:
 fig_params = figures.parameter_bars(budget, lang)
 fig_spec = figures.spectrum_bars(spectrum, lang)
 fig_cost = figures.step_cost_bars(cost, lang)
+fig_acc = figures.accuracy_bars(acc, lang)
 
 
 def claim_params():
@@ -75,7 +84,22 @@ def claim_kept():
     for col, m in zip(c, overview.COMPARED, strict=True):
         col.metric(t(f"method.{m}", lang) + " · max |Δσ|", f"{_val(spectrum, m, 'max_sigma_change'):.1e}")
     st.plotly_chart(fig_spec, width="stretch", key="fig_spectrum")
-    st.info(t("home.kept.placeholder", lang), icon="🚧")
+    st.markdown(t("home.acc.text", lang, steps=ACC_STEPS, r=R_TASK))
+    st.latex(r"\text{retention} = \frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)}")
+    c = st.columns(4)
+    for col, m in zip(c, overview.COMPARED, strict=True):
+        col.metric(
+            t("home.acc.metric", lang, m=t(f"method.{m}", lang)),
+            f"{_val(acc, m, 'target_acc'):.1%}",
+            t("home.acc.ret", lang, v=f"{_val(acc, m, 'retention'):.1%}"),
+            delta_color="off",
+            delta_arrow="off",
+        )
+    st.plotly_chart(fig_acc, width="stretch", key="fig_accuracy")
+    for key, vals in live.where_hra_loses(acc):
+        if "m" in vals:
+            vals = {**vals, "m": t(f"method.{vals['m']}", lang)}
+        st.warning(t(key, lang, **vals), icon="⚖️")
 
 
 def claim_cost():
@@ -102,6 +126,10 @@ def next_steps():
     st.markdown(t("home.next.text", lang))
     st.page_link("pages/reflections.py", label=t("page.reflections", lang), icon="🪞")
     st.page_link("pages/wy_form.py", label=t("page.wy_form", lang), icon="🧮")
+    st.page_link("pages/live_training.py", label=t("page.training", lang), icon="📈")
+    st.page_link("pages/chain_length.py", label=t("page.chain_length", lang), icon="📏")
+    st.page_link("pages/spectra_geometry.py", label=t("page.spectra", lang), icon="🎼")
+    st.page_link("pages/regulariser.py", label=t("page.regulariser", lang), icon="⚖️")
     st.markdown(f"**{t('ui.presets', lang)}**")
     for p in PRESETS.values():
         link = ui.preset_link(p.name)
@@ -120,7 +148,7 @@ ui.slides(
 
 st.divider()
 ui.downloads(
-    {"parameters": fig_params, "spectrum": fig_spec, "step-cost": fig_cost},
-    {"parameters": budget, "spectrum": spectrum, "step-cost": cost},
+    {"parameters": fig_params, "spectrum": fig_spec, "accuracy": fig_acc, "step-cost": fig_cost},
+    {"parameters": budget, "spectrum": spectrum, "accuracy": acc, "step-cost": cost},
     key="home",
 )

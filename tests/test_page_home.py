@@ -23,13 +23,14 @@ def _charts(at):
 def test_home_renders_with_live_numbers():
     at = _run()
     assert at.title[0].value == "HRA in one minute"
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4
     metrics = {m.label: m.value for m in at.metric}
     assert (
         metrics["HRA"] == "6,144" and metrics["LoRA"] == "12,288"
     )  # r·d_in and r·(d_in + d_out), r=8, d=768
-    # the accuracy/retention place is marked, not faked
-    assert any("Coming next" in i.value for i in at.info)
+    # accuracy and retention measured live; where HRA loses is said plainly
+    assert any("target accuracy" in m.label for m in at.metric)
+    assert any("Where HRA loses" in w.value or "conflicts" in w.value for w in at.warning)
     # the cost claim says plainly which is cheaper
     assert any("HRA" in w.value for w in at.warning) or any("HRA" in s.value for s in at.success)
     params = _charts(at)[0]["data"][0]

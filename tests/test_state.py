@@ -17,6 +17,9 @@ def _in_range(c, v) -> bool:
         return isinstance(v, bool)
     if c.type == "choice":
         return v in c.choices
+    if c.type == "multi":
+        ok = isinstance(v, tuple) and all(x in c.choices for x in v) and len(set(v)) == len(v)
+        return ok and (not c.max_items or len(v) <= c.max_items)
     if c.log:
         return v in c.choices
     ok_type = isinstance(v, int) and not isinstance(v, bool) if c.type == "int" else isinstance(v, float)
@@ -32,7 +35,7 @@ def test_shared_url_keys_exist():
 @pytest.mark.parametrize("key", sorted(CONTROLS))
 def test_entry_is_complete(key):
     c = CONTROLS[key]
-    assert c.type in ("int", "float", "choice", "bool")
+    assert c.type in ("int", "float", "choice", "bool", "multi")
     assert _in_range(c, c.default), key
     assert f"ctl.{key}.label" in STRINGS and f"ctl.{key}.help" in STRINGS
     assert parse(key, canonical(key, c.default)) == (c.default, None)
@@ -78,6 +81,16 @@ CASES = [  # (key, raw, expected value, warning expected)
     ("present", "yes", False, True),
     ("d", "65", 64, True),
     ("steps", "17", 20, True),  # snapped to the step of 10
+    ("compare", "oft", ("oft",), False),
+    ("compare", ["lora", "oft"], ("lora", "oft"), False),
+    ("compare", ["lora", "LORA"], ("lora",), False),  # duplicates are dropped silently
+    ("compare", ["lora", "tpu", "oft"], ("lora", "oft"), True),
+    ("compare", ["hra", "lora", "oft", "full"], ("hra", "lora", "oft"), True),  # capped at 3
+    ("compare", "", (), False),
+    ("compare", ["x"] * 50, ("lora",), True),
+    ("rmax", "32", "32", False),
+    ("rmax", "33", "16", True),
+    ("layer", "9", 3, True),
 ]
 
 

@@ -44,7 +44,7 @@ MAPPING = [
 
 @pytest.mark.parametrize("matched,method,r,expected", MAPPING)
 def test_grid_maps_the_budget(matched, method, r, expected):
-    (cell, budget), = grid(RunConfig(), [r], [method], matched_budget=matched)
+    ((cell, budget),) = grid(RunConfig(), [r], [method], matched_budget=matched)
     assert budget == r
     assert {k: cell[k] for k in expected} == expected
 
@@ -59,13 +59,33 @@ def test_matched_budget_equalises_parameters_on_square_layers():
 
 def test_sweep_returns_a_tidy_table_and_reports_progress():
     calls = []
-    df = sweep(RunConfig(steps=15), r=[2, 4], methods=["hra", "lora", "oft", "full"], seeds=[0, 1],
-               progress=lambda done, total, label: calls.append((done, total, label)))
+    df = sweep(
+        RunConfig(steps=15),
+        r=[2, 4],
+        methods=["hra", "lora", "oft", "full"],
+        seeds=[0, 1],
+        progress=lambda done, total, label: calls.append((done, total, label)),
+    )
     assert len(df) == (2 + 2 + 2 + 1) * 2
     assert [c[0] for c in calls] == list(range(1, len(df) + 1)) and all(c[1] == len(df) for c in calls)
     assert all(isinstance(c[2], str) and c[2] for c in calls)
-    for col in ("task", "method", "r", "lam", "lr", "seed", "budget_r", "target_acc", "source_acc",
-                "trainable_params", "wall_s", "time_per_step_s", "drift", "status", "max_abs_dsigma"):
+    for col in (
+        "task",
+        "method",
+        "r",
+        "lam",
+        "lr",
+        "seed",
+        "budget_r",
+        "target_acc",
+        "source_acc",
+        "trainable_params",
+        "wall_s",
+        "time_per_step_s",
+        "drift",
+        "status",
+        "max_abs_dsigma",
+    ):
         assert col in df.columns
     assert df["status"].str.startswith("finished").all()
     assert df.loc[df.method == "full", "r"].isna().all()
@@ -101,14 +121,35 @@ def test_sweep_in_processes_matches_sequential():
 
 def _run_cli(args, cache, cwd):
     env = {**os.environ, "HRA_VIZ_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "hra_viz", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "hra_viz", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_smoke_writes_its_files(tmp_path, _isolated_cache):
     out = tmp_path / "train"
-    res = _run_cli(["train", "--steps", "20", "--out", str(out), "--format", "json", "--threads", "1",
-                    "--device", "cpu"], _isolated_cache, tmp_path)
+    res = _run_cli(
+        [
+            "train",
+            "--steps",
+            "20",
+            "--out",
+            str(out),
+            "--format",
+            "json",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+        ],
+        _isolated_cache,
+        tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     hist = json.loads((out / "metrics.json").read_text())
     assert len(hist) == 20 and hist[-1]["step"] == 20
@@ -116,8 +157,12 @@ def test_cli_smoke_writes_its_files(tmp_path, _isolated_cache):
     assert summary["config"]["steps"] == 20 and "target_acc" in summary
     assert (out / "curves.html").stat().st_size > 1000
     sw = tmp_path / "sweep"  # in-process: the same entry point, without a second interpreter start
-    assert cli.main(["sweep", "--steps", "5", "--r", "2,4", "--methods", "hra,lora", "--out", str(sw),
-                     "--quiet"]) == 0
+    assert (
+        cli.main(
+            ["sweep", "--steps", "5", "--r", "2,4", "--methods", "hra,lora", "--out", str(sw), "--quiet"]
+        )
+        == 0
+    )
     assert len(pd.read_csv(sw / "sweep.csv")) == 4
     assert (sw / "sweep.html").exists()
 

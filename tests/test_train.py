@@ -135,8 +135,18 @@ def test_summary_at_identity_init_has_no_drift_and_hra_diagnostics():
     # so ‖I − ÛᵀÛ‖² = r + Σ cross cos² ≥ r per layer
     assert s["orth_penalty"] >= 3 * 8
     assert s["h_minus_i_fro_max"] < 1e-5
-    for key in ("target_acc", "source_acc", "base_target_acc", "base_source_acc", "trainable_params",
-                "wall_s", "drift", "status", "max_abs_dsigma", "retention"):
+    for key in (
+        "target_acc",
+        "source_acc",
+        "base_target_acc",
+        "base_source_acc",
+        "trainable_params",
+        "wall_s",
+        "drift",
+        "status",
+        "max_abs_dsigma",
+        "retention",
+    ):
         assert key in s
 
 

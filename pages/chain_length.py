@@ -1,0 +1,113 @@
+"""Page 4: Chain length. Sweep r (and λ) for HRA against LoRA and OFT at matched budgets."""
+
+import streamlit as st
+
+import ui
+from hra_viz import figures, live
+from hra_viz.i18n import t
+
+lang = ui.lang()
+
+with st.sidebar:
+    st.markdown(f"**{t('page.chain_length', lang)}**")
+    task = ui.control("task")
+    rmax = int(ui.control("rmax"))
+    lam = ui.control("lam")
+    lam_sweep = ui.control("lam_sweep")
+    lr = ui.control("lr")
+    steps = ui.control("steps")
+    ui.preset_buttons("chain-length")
+
+seed = int(st.session_state.get("seed", 0))
+device = st.session_state.get("device_resolved", "cpu")
+lams = tuple(dict.fromkeys([0.0, lam, 1e-2])) if lam_sweep else (lam,)
+rs = live.sweep_grid(min(rmax, live.max_rank(task)))
+cells = live.chain_cells(task, rmax, lams)
+n_runs = len(cells)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cell(task, method, r, lam, steps, seed, lr, device):
+    """One pure row of the sweep, keyed by its settings: a larger rmax reuses every smaller run."""
+    return live.chain_cell(task, method, r, lam, steps, seed, lr, device)
+
+
+def _sweep(progress=None):
+    rows = []
+    for i, (m, rv, lam_i) in enumerate(cells, 1):
+        rows.append(_cell(task, m, rv, lam_i, steps, seed, lr, device))
+        if progress:
+            progress(i, n_runs, f"{m} r={rv}")
+    return live.chain_frame(rows, lams)
+
+
+st.title(t("chain.title", lang))
+st.markdown(t("chain.intro", lang))
+st.latex(
+    r"\text{HRA}: r\,d_{in}\qquad \text{LoRA}(r/2): \tfrac r2(d_{in}+d_{out})"
+    r"\qquad \text{OFT}(b = 2r): d_{in}\tfrac{2r-1}{2}"
+)
+st.caption(t("chain.matched", lang))
+if rmax > live.max_rank(task):
+    st.info(t("chain.capped", lang, rmax=rmax, cap=live.max_rank(task)))
+
+key = (task, rmax, steps, seed, lr, lams, device)
+have = st.session_state.get("chain_result_key") == key
+if st.button(
+    t("chain.run", lang, n=n_runs, rs=", ".join(map(str, rs)), steps=steps), key="chain_run", type="primary"
+):
+    bar = st.progress(0.0, text=t("chain.progress", lang, i=0, n=n_runs, label=""))
+
+    def _progress(i, n, label):
+        bar.progress(i / n, text=t("chain.progress", lang, i=i, n=n, label=label))
+
+    _sweep(_progress)
+    bar.empty()
+    st.session_state["chain_result_key"] = key
+    have = True
+
+if not have:
+    st.info(t("chain.press", lang), icon="▶️")
+    st.stop()
+
+df = _sweep()
+hra = df[(df.method == "hra") & df.status.astype(str).str.startswith("finished")]
+lora = df[(df.method == "lora") & df.status.astype(str).str.startswith("finished")]
+if len(hra):
+    best = hra.loc[hra.target_acc.idxmax()]
+    c = st.columns(4)
+    c[0].metric(t("chain.m.best", lang), f"r = {int(best.r)}", f"{best.target_acc:.1%}", delta_color="off")
+    c[1].metric(t("chain.m.ret", lang, r=int(best.r)), f"{best.retention:.1%}")
+    c[2].metric(
+        t("chain.m.hmi", lang), f"{hra.h_minus_i_spec_max.min():.2f} … {hra.h_minus_i_spec_max.max():.2f}"
+    )
+    c[3].metric(
+        t("chain.m.ms", lang),
+        f"{hra.time_per_step_s.mean() * 1e3:.2f} ms",
+        f"LoRA {lora.time_per_step_s.mean() * 1e3:.2f} ms" if len(lora) else None,
+        delta_color="off",
+    )
+
+fig = figures.chain_lines(df, lang)
+st.markdown(t("chain.read", lang))
+st.latex(r"\lVert H - I\rVert_2 \le 2,\qquad \operatorname{rank}(H - I) \le r")
+st.plotly_chart(fig, width="stretch", key="fig_chain")
+cols = [
+    "label",
+    "method",
+    "budget_r",
+    "r",
+    "block_size",
+    "lam",
+    "trainable_params",
+    "target_acc",
+    "retention",
+    "source_acc",
+    "time_per_step_s",
+    "h_minus_i_spec_max",
+    "h_minus_i_fro_max",
+    "status",
+]
+st.dataframe(df[[c for c in cols if c in df]], hide_index=True, width="stretch")
+st.divider()
+ui.downloads({"sweep": fig}, {"sweep": df}, key="chain-length")

@@ -1,0 +1,157 @@
+"""Adapter inspector: upload a PEFT HRA adapter (or use the built-in example) and look at its reflections."""
+
+import streamlit as st
+
+import ui
+from hra_viz import bridge_figures as bf
+from hra_viz import inspector, peft_io
+from hra_viz.i18n import t
+
+lang = ui.lang()
+seed = int(st.session_state.get("seed", 0))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _example(seed: int):
+    adapter = inspector.example_adapter(seed)
+    return adapter, inspector.layer_table(adapter)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _parse(files: tuple):
+    """(adapter, per-layer table) of an upload; raises ValueError with a clear message on a bad file."""
+    adapter = peft_io.parse_upload(files)
+    return adapter, inspector.layer_table(adapter)
+
+
+st.title(t("insp.title", lang))
+st.markdown(t("insp.intro", lang))
+
+uploads = st.file_uploader(
+    t("insp.upload.label", lang),
+    type=["json", "safetensors", "zip", "bin"],  # .bin is accepted only to explain why it is refused
+    accept_multiple_files=True,
+    key="insp_upload",
+    help=t("insp.upload.help", lang, mb=peft_io.MAX_FILE_BYTES // 2**20),
+)
+
+adapter = None
+if uploads:
+    try:
+        adapter, table = _parse(tuple((f.name, f.getvalue()) for f in uploads))
+    except ValueError as e:
+        st.error(t("insp.error", lang, err=str(e).rstrip(".")), icon="🚫")
+    except Exception as e:  # a page must survive any file
+        st.error(t("insp.error", lang, err=f"{type(e).__name__}: {e}"), icon="🚫")
+if adapter is None:
+    adapter, table = _example(seed)
+    cfg = inspector.EXAMPLE_CONFIG
+    st.info(t("insp.example", lang, r=cfg["r"], steps=cfg["steps"], task=cfg["task"]))
+else:
+    st.success(t("insp.uploaded", lang, n=len(adapter.vectors), r=adapter.r))
+if adapter.apply_gs:
+    st.warning(t("insp.gs_note", lang))
+if adapter.extra_tensors:
+    extra = adapter.extra_tensors
+    names = ", ".join(f"`{n}`" for n in extra[:5]) + (" …" if len(extra) > 5 else "")
+    st.caption(t("insp.extra_note", lang, n=len(extra), names=names))
+
+c = st.columns(4)
+c[0].metric(t("insp.metric.layers", lang), f"{len(table)}")
+c[1].metric(t("insp.metric.params", lang), f"{int((table.d_in * table.r).sum()):,}")
+c[2].metric(t("insp.metric.max_h", lang), f"{table.h_minus_i_spec.max():.4f}")
+mean = table.mean_pair_angle_deg.mean()
+c[3].metric(t("insp.metric.mean_angle", lang), "–" if mean != mean else f"{mean:.1f}°")
+
+modules = list(table.module)
+fig_norms = bf.layer_norm_bars(table, lang)
+
+
+NORM_COLS = ("‖I − ÛᵀÛ‖_F", "‖H − I‖_F", "‖H − I‖₂")
+
+
+def sec_table():
+    st.markdown(t("insp.table.text", lang))
+    st.latex(
+        r"W H - W = W(H - I),\quad H - I = \hat U\Gamma\hat U^\top,\quad"
+        r"\lVert H - I\rVert_2 \le 2,\quad H(u_{2k-1})H(u_{2k}) = R_{\mathrm{plane}}(2\theta_k)"
+    )
+    shown = table.drop(columns=["mean_pair_angle_deg"]).rename(
+        columns={
+            "module": t("insp.col.module", lang),
+            "orth_fro": "‖I − ÛᵀÛ‖_F",
+            "h_minus_i_fro": "‖H − I‖_F",
+            "h_minus_i_spec": "‖H − I‖₂",
+            "pair_angles_deg": t("insp.col.pairs", lang),
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("insp.col.module", lang): st.column_config.TextColumn(width="large"),
+            **{k: st.column_config.NumberColumn(format="%.4f") for k in NORM_COLS},
+        },
+    )
+    st.plotly_chart(fig_norms, width="stretch", key="fig_insp_norms")
+    st.caption(t("insp.norms.caption", lang))
+
+
+
+
+def _module() -> str:
+    m = st.session_state.get("insp_layer")
+    return m if m in modules else modules[0]
+
+
+_memo: dict = {}
+
+
+def _figs(module: str):
+    """(Gram/Γ figure, mirror-plane figure) of one layer, built once per script run."""
+    if module not in _memo:
+        d = inspector.layer_detail(adapter.vectors[module], adapter.apply_gs)
+        _memo[module] = (
+            bf.gram_gamma(d["gram"], d["gamma"], module, lang),
+            bf.reflection_planes(d["points"], d["mirror_dirs"], d["captured"], module, lang),
+        )
+    return _memo[module]
+
+
+def sec_gram():
+    # The layer list depends on the file shown, so this selector is not in the URL registry.
+    st.selectbox(t("insp.layer.label", lang), modules, key="insp_layer", help=t("insp.layer.help", lang))
+    module = _module()
+    row = table[table.module == module].iloc[0]
+    st.markdown(t("insp.gram.text", lang))
+    st.latex(r"(\hat U^\top\hat U)_{ij} = \cos\angle(u_i, u_j),\qquad"
+             r"\Gamma = -\big(\tfrac12 I + \operatorname{striu}(\hat U^\top\hat U)\big)^{-1}")
+    m = st.columns(3)
+    m[0].metric(t("insp.metric.orth", lang), f"{row.orth_fro:.4f}")
+    m[1].metric(t("insp.metric.hfro", lang), f"{row.h_minus_i_fro:.4f}")
+    m[2].metric(t("insp.metric.hspec", lang), f"{row.h_minus_i_spec:.4f}")
+    st.plotly_chart(_figs(module)[0], width="stretch", key="fig_insp_gram")
+
+
+def sec_planes():
+    st.markdown(t("insp.planes.text", lang))
+    st.plotly_chart(_figs(_module())[1], width="stretch", key="fig_insp_planes")
+
+
+ui.slides(
+    [
+        (t("insp.table.title", lang), sec_table),
+        (t("insp.gram.title", lang), sec_gram),
+        (t("insp.planes.title", lang), sec_planes),
+    ],
+    page="inspect",
+)
+
+fig_gram, fig_planes = _figs(_module())
+st.divider()
+ui.downloads(
+    {"layer-norms": fig_norms, "gram-gamma": fig_gram, "mirrors": fig_planes},
+    {"layers": table},
+    key="inspect",
+)

@@ -1,0 +1,209 @@
+"""Page 3: Live training. Up to 4 methods on the same task and seed, with play / pause / step / reset."""
+
+import streamlit as st
+
+import ui
+from hra_viz import figures, live, peft_io
+from hra_viz.i18n import t
+from hra_viz.tasks import TASKS
+from hra_viz.train import Run, RunConfig
+
+lang = ui.lang()
+TICK_S = 0.4  # the fragment's timer; each tick trains for at most live.TICK_BUDGET_S
+STEP_BUTTON = 10  # optimiser steps per press of Step
+
+with st.sidebar:
+    st.markdown(f"**{t('page.training', lang)}**")
+    task = ui.control("task")
+    method = ui.control("method")
+    compare = ui.control("compare")
+    r_raw = ui.control("r")
+    lam = ui.control("lam")
+    variant = ui.control("variant")
+    lr = ui.control("lr")
+    steps = ui.control("steps")
+    ui.preset_buttons("training")
+
+seed = int(st.session_state.get("seed", 0))
+device = st.session_state.get("device_resolved", "cpu")
+methods = list(dict.fromkeys([method, *compare]))[:4]
+r_cap = live.max_rank(task)
+r = min(r_raw, r_cap)
+settings = (task, tuple(methods), r, lam, variant, lr, steps, seed, device)
+
+st.title(t("train.title", lang))
+st.markdown(t("train.intro", lang))
+if r < r_raw:
+    st.info(t("train.r_capped", lang, r=r_raw, cap=r_cap, task=task))
+
+# Per-user runs: st.session_state, never st.cache_resource (every browser would share one model).
+S = st.session_state
+if S.get("train_settings") != settings or "train_runs" not in S:
+    S["train_runs"] = {
+        m: Run(
+            RunConfig(
+                task=task,
+                method=m,
+                r=r,
+                lam=lam,
+                variant=variant,
+                lr=lr,
+                steps=steps,
+                seed=seed,
+                device=device,
+            )
+        )
+        for m in methods
+    }
+    S["train_settings"] = settings
+    S["train_playing"] = False
+runs: dict[str, Run] = S["train_runs"]
+all_done = all(run.done for run in runs.values())
+
+
+def _play():
+    S["train_playing"] = True
+
+
+def _pause():
+    S["train_playing"] = False
+
+
+def _step():
+    S["train_playing"] = False
+    for run in runs.values():
+        run.step(STEP_BUTTON)
+
+
+def _reset():
+    S.pop("train_settings", None)
+    S["train_playing"] = False
+
+
+playing = bool(S.get("train_playing")) and not all_done
+b = st.columns([1, 1, 1.4, 1, 3.2])
+b[0].button(
+    t("train.play", lang),
+    key="train_play",
+    on_click=_play,
+    disabled=playing or all_done,
+    type="primary",
+    width="stretch",
+)
+b[1].button(t("train.pause", lang), key="train_pause", on_click=_pause, disabled=not playing, width="stretch")
+b[2].button(
+    t("train.step", lang, k=STEP_BUTTON), key="train_step", on_click=_step, disabled=all_done, width="stretch"
+)
+b[3].button(t("train.reset", lang), key="train_reset", on_click=_reset, width="stretch")
+b[4].caption(
+    t(
+        "train.device",
+        lang,
+        device=device,
+        methods=", ".join(t(f"method.{m}", lang) for m in methods),
+        seed=seed,
+        task=TASKS[task].description_ja if lang == "ja" else TASKS[task].description_en,
+    )
+)
+
+
+def _tick() -> None:
+    """k optimiser steps per run, k chosen from the measured step time so the tick stays short."""
+    first = all(run.step_count == 0 for run in runs.values())
+    times = [h["step_time_s"] for run in runs.values() for h in run.history[-20:]]
+    k = live.steps_for_tick(sum(times) / len(times) if times else None, len(runs), first=first)
+    for run in runs.values():
+        run.step(k)
+
+
+@st.fragment(run_every=TICK_S if playing else None)
+def live_view() -> None:
+    if S.get("train_playing") and S.get("train_settings") == settings:
+        _tick()
+        if all(run.done for run in runs.values()):
+            S["train_playing"] = False
+            st.rerun(scope="app")  # stop the timer and enable the downloads
+    hist = live.history_frame(runs)
+    done_steps = max((run.step_count for run in runs.values()), default=0)
+
+    cols = st.columns(len(runs))
+    for col, (m, run) in zip(cols, runs.items(), strict=True):
+        n = live.run_numbers(run)
+        with col:
+            params = t("train.params", lang, n=f"{n['params']:,}")
+            st.markdown(f"**{t(f'method.{m}', lang)}** · {params}")
+            st.metric(t("train.m.target", lang), f"{n['target_acc']:.1%}", f"{n['target_pt']:+.1f} pt")
+            st.metric(t("train.m.retention", lang), f"{n['retention']:.1%}", f"{n['source_pt']:+.1f} pt")
+            if run.diverged:
+                st.error(t("train.diverged", lang, status=run.status), icon="💥")
+            else:
+                st.caption(
+                    t("train.status", lang, step=run.step_count, steps=run.cfg.steps, status=run.status)
+                )
+            for note in run.notes:
+                st.warning(note, icon="⚠️")
+
+    st.subheader(t("train.curves.title", lang))
+    st.markdown(t("train.curves.text", lang))
+    st.latex(
+        r"\text{retention} = \frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)},"
+        r"\qquad L = \mathrm{CE} + \lambda \sum_{\text{layers}} \lVert I - \hat U^\top \hat U\rVert_F^2"
+    )
+    fig_c = figures.live_curves(hist, lang, steps=steps)
+    st.plotly_chart(fig_c, width="stretch", key="fig_live_curves")
+
+    figs = {"curves": fig_c}
+    if "hra" in runs:
+        st.subheader(t("train.gram.title", lang))
+        grams = live.hra_grams(runs["hra"].model)
+        off = live.max_offdiag(grams)
+        st.markdown(t("train.gram.text", lang, r=r, off=off))
+        st.latex(
+            r"(\hat U^\top \hat U)_{ij} = \cos\angle(u_i, u_j),\qquad"
+            r"\text{penalty} = \lVert I - \hat U^\top\hat U\rVert_F^2"
+        )
+        pen = runs["hra"].history[-1].get("orth_penalty") if runs["hra"].history else None
+        if pen is not None:
+            st.caption(t("train.gram.penalty", lang, pen=pen))
+        fig_g = figures.gram_heatmaps(grams, lang)
+        st.plotly_chart(fig_g, width="stretch", key="fig_live_gram")
+        figs["gram"] = fig_g
+
+    if TASKS[task].kind == "moons":
+        st.subheader(t("train.boundary.title", lang))
+        st.markdown(t("train.boundary.text", lang))
+        fig_b = figures.decision_boundaries({m: live.moons_view(run) for m, run in runs.items()}, lang)
+        st.plotly_chart(fig_b, width="stretch", key="fig_live_boundary")
+        figs["boundary"] = fig_b
+    else:
+        st.subheader(t("train.digits.title", lang))
+        samples = {m: live.digit_samples(run) for m, run in runs.items()}
+        right = {m: int((s["pred"] == s["true"]).sum()) for m, s in samples.items()}
+        st.markdown(
+            t(
+                "train.digits.text",
+                lang,
+                n=len(next(iter(samples.values()))["true"]),
+                right=", ".join(f"{t(f'method.{m}', lang)} {v}" for m, v in right.items()),
+            )
+        )
+        fig_d = figures.digit_grid(samples, lang)
+        st.plotly_chart(fig_d, width="stretch", key="fig_live_digits")
+        figs["digits"] = fig_d
+
+    if not S.get("train_playing"):  # HTML with plotly.js inlined is 4 MB: only when the timer is off
+        st.divider()
+        ui.downloads(figs, {"metrics": hist}, key=f"training-{done_steps}")
+        if "hra" in runs and runs["hra"].step_count:  # the trained HRA run as a PEFT adapter (issue 6)
+            st.download_button(
+                t("export.label", lang),
+                data=peft_io.export_run_zip(runs["hra"]),
+                file_name=f"hra-adapter-{runs['hra'].cfg.task}-r{runs['hra'].cfg.r}-step{done_steps}.zip",
+                mime="application/zip",
+                help=t("export.help", lang),
+                key=f"dl_peft_{done_steps}",
+                on_click="ignore",
+            )
+
+
+live_view()

@@ -1,0 +1,127 @@
+"""Page 5: Spectra and geometry of trained HRA, LoRA, OFT and full fine-tuning runs."""
+
+import streamlit as st
+
+import ui
+from hra_viz import figures, live
+from hra_viz.i18n import t
+
+lang = ui.lang()
+METHODS = ("hra", "lora", "oft", "full")
+
+with st.sidebar:
+    st.markdown(f"**{t('page.spectra', lang)}**")
+    task = ui.control("task")
+    r_raw = ui.control("r")
+    steps = ui.control("steps")
+    layer_i = ui.control("layer")
+    ui.preset_buttons("spectra")
+
+seed = int(st.session_state.get("seed", 0))
+device = st.session_state.get("device_resolved", "cpu")
+r = min(r_raw, live.max_rank(task))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report(task, r, steps, seed, device):
+    """Plain arrays and numbers (never models), keyed by the settings."""
+    return live.spectra_report(task, r, steps, seed, METHODS, device)
+
+
+st.title(t("spec.title", lang))
+st.markdown(t("spec.intro", lang))
+if r < r_raw:
+    st.info(t("train.r_capped", lang, r=r_raw, cap=r, task=task))
+
+key = (task, r, steps, seed, device)
+if st.button(t("spec.run", lang, r=r, steps=steps), key="spec_run", type="primary"):
+    with st.spinner(t("spec.training", lang)):
+        _report(*key)
+    st.session_state["spec_key"] = key
+if st.session_state.get("spec_key") != key:
+    st.info(t("spec.press", lang), icon="▶️")
+    st.stop()
+
+rep = _report(*key)
+table = live.spectra_table(rep)
+layer = rep["layers"][min(layer_i, len(rep["layers"])) - 1]
+row = table[table.layer == layer].set_index("method")
+
+fig_s = figures.layer_spectra(rep, layer, lang)
+fig_d = figures.delta_spectra(rep, layer, r, lang)
+fig_e = figures.energy_bars(table, lang)
+fig_a = figures.hra_angles(rep["hra_init"], rep["hra"], layer, lang)
+
+
+def sec_spectrum():
+    st.markdown(t("spec.kept.text", lang, layer=layer))
+    st.latex(r"W' = W H,\ H^\top H = I\ \Rightarrow\ \sigma_i(W') = \sigma_i(W)")
+    c = st.columns(4)
+    for col, m in zip(c, METHODS, strict=True):
+        col.metric(
+            f"{t(f'method.{m}', lang)} · max |Δσ|",
+            f"{row.loc[m, 'max_abs_dsigma']:.1e}",
+            t("spec.acc", lang, acc=f"{rep['methods'][m]['target_acc']:.1%}"),
+            delta_color="off",
+            delta_arrow="off",
+        )
+    st.plotly_chart(fig_s, width="stretch", key="fig_spec")
+
+
+def sec_delta():
+    st.markdown(t("spec.delta.text", lang, r=r))
+    st.latex(r"\Delta W = W' - W = (W\hat U\Gamma)\,\hat U^\top,\qquad \operatorname{rank}\Delta W \le r")
+    c = st.columns(4)
+    for col, m in zip(c, METHODS, strict=True):
+        col.metric(t("spec.rank", lang, m=t(f"method.{m}", lang)), f"{int(row.loc[m, 'rank_delta_w'])}")
+    st.plotly_chart(fig_d, width="stretch", key="fig_dspec")
+
+
+def sec_energy():
+    st.markdown(t("spec.energy.text", lang))
+    st.latex(
+        r"\mathrm{HE}(W) = \sum_{i<j} \lVert \hat w_i - \hat w_j \rVert^{-1},\qquad"
+        r"\hat w_i = w_i / \lVert w_i \rVert"
+    )
+    c = st.columns(4)
+    for col, m in zip(c, METHODS, strict=True):
+        col.metric(
+            t(f"method.{m}", lang),
+            f"{row.loc[m, 'he_after']:.6g}",
+            f"{row.loc[m, 'he_after'] - row.loc[m, 'he_before']:+.2e}",
+            delta_color="off",
+        )
+    st.plotly_chart(fig_e, width="stretch", key="fig_energy")
+
+
+def sec_angles():
+    pa, pr = rep["hra"][layer]["principal_deg"], rep["hra"][layer]["pair_deg"]
+    st.markdown(t("spec.angles.text", lang, r=r))
+    st.latex(
+        r"\cos\theta_i = \sigma_i(Q_U^\top V_r),\qquad H(u_{2k-1})H(u_{2k}) = "
+        r"\text{rotation by } 2\angle(u_{2k-1}, u_{2k})"
+    )
+    c = st.columns(3)
+    c[0].metric(t("spec.m.principal", lang), f"{pa.min():.1f}° … {pa.max():.1f}°")
+    c[1].metric(t("spec.m.pairs", lang), f"{pr.mean():.1f}°" if len(pr) else "–")
+    c[2].metric(
+        t("spec.m.pairs_init", lang), f"{rep['hra_init'][layer]['pair_deg'].mean():.1f}°" if len(pr) else "–"
+    )
+    st.plotly_chart(fig_a, width="stretch", key="fig_angles")
+
+
+ui.slides(
+    [
+        (t("spec.kept.title", lang), sec_spectrum),
+        (t("spec.delta.title", lang), sec_delta),
+        (t("spec.energy.title", lang), sec_energy),
+        (t("spec.angles.title", lang), sec_angles),
+    ],
+    page="spectra",
+)
+st.divider()
+ui.downloads(
+    {"spectra": fig_s, "delta-spectra": fig_d, "energy": fig_e, "angles": fig_a},
+    {"layers": table},
+    key="spectra",
+)

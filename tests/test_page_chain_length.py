@@ -1,0 +1,33 @@
+"""AppTest: page 4, Chain length (a tiny sweep: r ∈ {2, 4}, 20 steps)."""
+
+import numpy as np
+from apptest_util import figs, open_page
+from plotly_json import arr
+
+PAGE = "pages/chain_length.py"
+
+
+def test_sweep_runs_on_demand_and_changes_with_controls():
+    at = open_page(PAGE, rmax="4", steps="20")
+    assert at.title[0].value.startswith("Chain length")
+    assert not figs(at)  # nothing runs on page load
+    at.button(key="chain_run").click().run()
+    assert not at.exception
+    fig = figs(at)[0]
+    hra = [tr for tr in fig["data"] if tr.get("name") == "HRA" and tr.get("xaxis", "x") == "x3"][0]
+    assert arr(hra["x"]).tolist() == [2.0, 4.0]
+    assert arr(hra["y"]).tolist() == [2 * 64 * 3, 4 * 64 * 3]  # trainable params r·d_in, 3 layers of d_in 64
+    assert len(at.get("download_button")) == 2
+    at.segmented_control(key="rmax").set_value("8").run()
+    assert not figs(at)  # new settings: press again
+    at.button(key="chain_run").click().run()
+    hra = [tr for tr in figs(at)[0]["data"] if tr.get("name") == "HRA"][0]
+    assert arr(hra["x"]).tolist() == [2.0, 4.0, 8.0]
+
+
+def test_japanese_and_bad_params():
+    at = open_page(PAGE, lang="ja", rmax="1000", steps="abc")
+    assert at.title[0].value.startswith("反射の数")
+    text = " ".join(w.value for w in at.warning)
+    assert "rmax=" in text and "steps=" in text
+    assert np.isclose(at.slider(key="steps").value, 300)

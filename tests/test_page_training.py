@@ -1,0 +1,61 @@
+"""AppTest: page 3, Live training (driven with the Step button: run_every timers do not fire here)."""
+
+import numpy as np
+from apptest_util import figs, open_page
+from plotly_json import arr
+
+PAGE = "pages/live_training.py"
+
+
+def _curve(at, method_name="HRA", panel="x2"):
+    for tr in figs(at)[0]["data"]:
+        if tr.get("name") == method_name and tr.get("xaxis", "x") == panel:
+            return arr(tr["x"]), arr(tr["y"])
+    return np.array([]), np.array([])
+
+
+def test_renders_and_step_advances_training():
+    at = open_page(PAGE, steps="20")
+    assert at.title[0].value == "Live training"
+    assert "Device" in at.caption[0].value or any("Device" in c.value for c in at.caption)
+    x0, _ = _curve(at)
+    assert len(x0) == 0  # nothing trained yet
+    at.button(key="train_step").click().run()
+    assert not at.exception
+    x1, y1 = _curve(at)
+    assert x1.max() == 10 and np.all((y1 >= 0) & (y1 <= 1))
+    names = {tr.get("name") for tr in figs(at)[0]["data"]}
+    assert {"HRA", "LoRA"} <= names  # method + compare (default lora), same seed, side by side
+    gram = arr(figs(at)[1]["data"][0]["z"])
+    assert gram.shape == (8, 8) and np.allclose(np.diag(gram), 1.0)
+    at.button(key="train_step").click().run()
+    assert _curve(at)[0].max() == 20
+    assert any("finished" in c.value for c in at.caption)  # 20 steps: done, status shown
+    at.button(key="train_reset").click().run()
+    assert len(_curve(at)[0]) == 0
+
+
+def test_controls_change_the_figures():
+    at = open_page(PAGE, task="moons-rotate", r="4", steps="20")
+    at.button(key="train_step").click().run()
+    assert not at.exception
+    data = figs(at)
+    assert arr(data[1]["data"][0]["z"]).shape == (4, 4)  # Gram of Û is r × r
+    assert any(tr["type"] == "contour" for tr in data[2]["data"])  # moons: decision boundary
+    at.multiselect(key="compare").set_value(["lora", "oft", "full"]).run()
+    at.button(key="train_step").click().run()
+    names = {tr.get("name") for tr in figs(at)[0]["data"]}
+    assert {"HRA", "LoRA", "OFT", "Full fine-tuning"} <= names
+
+
+def test_japanese_and_bad_params():
+    at = open_page(
+        PAGE, lang="ja", task="moons-rotate", r="999", compare=["lora", "tpu"], lr="7", steps="1e9"
+    )
+    assert at.title[0].value == "リアルタイム学習"
+    text = " ".join(w.value for w in at.warning)
+    for k in ("r=", "compare=", "lr=", "steps="):
+        assert k in text, k
+    assert at.slider(key="r").value == 64
+    assert at.multiselect(key="compare").value == ["lora"]
+    assert any("32" in i.value for i in at.info)  # r capped at the narrowest layer (32 for moons)
