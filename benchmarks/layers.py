@@ -92,53 +92,59 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def step_time(layer: nn.Module, x: torch.Tensor, gy: torch.Tensor, device: str, calls: int = 1) -> float:
-    """Seconds per forward + backward (gradients of the adapter, and of x when it needs one).
+def one_step(layer: nn.Module, x: torch.Tensor, gy: torch.Tensor):
+    """A zero-argument callable: one forward + backward (adapter grads, and x's when it needs one)."""
 
-    On a GPU, ``calls`` steps run back to back before one synchronisation, as layers do inside a
-    model: the host's launch overhead then overlaps the device's work instead of adding to it.
-    """
-    sync(device)
-    t0 = time.perf_counter()
-    for _ in range(calls):
+    def run():
         y = layer(x)
         if y.requires_grad:
             y.backward(gy)
+
+    return run
+
+
+def graphed_step(layer: nn.Module, x: torch.Tensor, gy: torch.Tensor):
+    """The whole step captured in one CUDA graph (torch's whole-network recipe); replay is pure GPU time."""
+    run = one_step(layer, x, gy)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            run()
+    torch.cuda.current_stream().wait_stream(side)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        run()
+    return g.replay
+
+
+def step_time(run, device: str, calls: int = 1) -> float:
+    """Seconds per step. On a GPU, ``calls`` steps run back to back before one synchronisation, as
+    layers do inside a model: the host's launch overhead then overlaps the device's work."""
+    sync(device)
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        run()
     sync(device)
     return (time.perf_counter() - t0) / calls
 
 
-def graphed(layers: dict[str, nn.Module], x: torch.Tensor) -> dict[str, nn.Module]:
-    """Each peer's forward and backward captured as CUDA graphs: host launch overhead removed for all."""
-    out = {}
-    for name, layer in layers.items():
-        try:
-            out[name] = torch.cuda.make_graphed_callables(layer, (x,))
-        except Exception as e:  # a peer that cannot be captured is measured as it is, and says so
-            print(f"  {name}: not graphed ({type(e).__name__}: {e})"[:200])
-            out[name] = layer
-    return out
-
-
-def bench_cell(
-    d, r, n_tokens, input_grad, device, dtype, repeats, warmup, with_peft, skip_slow_s, calls=1, graphs=False
-):
+def bench_cell(d, r, n_tokens, input_grad, device, dtype, repeats, warmup, with_peft, skip_slow_s, calls=1):
     layers = make_layers(d, r, device, dtype, with_peft)
     x = torch.randn(n_tokens, d, device=device, dtype=dtype, requires_grad=input_grad)
-    if graphs:
-        layers = graphed(layers, x)
     gy = torch.randn(n_tokens, d, device=device, dtype=dtype)
+    runs = {name: one_step(layer, x, gy) for name, layer in layers.items()}
     times: dict[str, list[float]] = {k: [] for k in layers}
     slow = set()  # peers too slow to repeat many times (the d × d ones at large d on a CPU)
     for _ in range(warmup):
-        for name, layer in layers.items():
-            if step_time(layer, x, gy, device, calls) > skip_slow_s:
+        for name, run in runs.items():
+            if step_time(run, device, calls) > skip_slow_s:
                 slow.add(name)
     for i in range(repeats):
-        for name, layer in layers.items():  # interleaved: every peer sees the same noise
+        for name, run in runs.items():  # interleaved: every peer sees the same noise
             if name in slow and i >= 2:
                 continue
-            times[name].append(step_time(layer, x, gy, device, calls))
+            times[name].append(step_time(run, device, calls))
         for layer in layers.values():
             layer.zero_grad(set_to_none=True)
         x.grad = None
@@ -172,7 +178,6 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="small grid, nothing written")
     p.add_argument("--no-peft", action="store_true")
     p.add_argument("--no-write", action="store_true")
-    p.add_argument("--graphs", action="store_true", help="CUDA: time each peer captured as CUDA graphs")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cuda = a.device.startswith("cuda")
@@ -229,7 +234,6 @@ def main(argv=None) -> int:
         )
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         kind = f"{'CUDA ' + str(dtype).split('.')[-1] if cuda else 'CPU fp32'}"
-        kind += ", CUDA graphs (no host launch overhead)" if a.graphs and cuda else ""
         block = (
             f"\n## Layer forward + backward, {kind} ({stamp})\n\n"
             f"- machine: {machine()}\n- command: `{cmd}`\n"
