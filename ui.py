@@ -311,7 +311,9 @@ def slides(sections: list, page: str) -> None:
         key=f"slide_{page}",
     )
     items = presets_for(page)
-    row = st.columns(len(items) + 1)
+    per_row = 3  # with presentation-sized fonts, more buttons per row cut their labels short
+    n = len(items) + 1
+    row = [c for _ in range(0, n, per_row) for c in st.columns(min(n, per_row))][:n]
     for col, p in zip(row, items, strict=False):
         col.button(
             p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,), width="stretch"

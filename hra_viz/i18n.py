@@ -9,7 +9,7 @@ through ``str.format``: write literal braces as ``{{`` and ``}}``.
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "STRINGS", "t"]
+__all__ = ["LANGS", "STRINGS", "t", "run_status", "run_note"]
 
 LANGS = ("en", "ja")
 
@@ -418,8 +418,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "train.m.target": {"en": "Target accuracy", "ja": "ターゲット精度"},
     "train.m.retention": {"en": "Retention (source task)", "ja": "知識保持率（元タスク）"},
     "train.status": {"en": "step {step} / {steps} · {status}", "ja": "ステップ {step} / {steps} ・ {status}"},
-    "train.diverged": {"en": "Training diverged: {status}. The last good state is kept and shown.",
-                       "ja": "学習が発散しました：{status}。最後の正常な状態を保持して表示しています。"},
+    "run.status.ready": {"en": "ready", "ja": "準備完了"},
+    "run.status.running": {"en": "running", "ja": "学習中"},
+    "run.status.finished": {"en": "finished: {steps} steps", "ja": "完了：{steps} ステップ"},
+    "run.status.diverged": {"en": "the loss became {kind} at step {step}; the last finite state (after step {kept}) is kept",
+                            "ja": "ステップ {step} で損失が {kind} になりました。最後に有限だった状態（ステップ {kept} の後）を保持しています"},
+    "run.status.invalid": {"en": "invalid settings: {detail}", "ja": "設定が無効です：{detail}"},
+    "run.status.error": {"en": "error: {detail}", "ja": "エラー：{detail}"},
+    "run.note.odd_r": {"en": "Symmetric init needs an even r (here r = {r}): an odd number of reflections has det H = −1, so the chain can never "
+                             "equal the identity. A random init is used instead, so this adapter does not start as the identity.",
+                       "ja": "対称初期化には偶数の r が必要です（現在 r = {r}）。奇数個の反射の積は det H = −1 となり、恒等写像にはなれません。"
+                             "そのためランダム初期化を使っており、このアダプタは恒等写像から学習を始めません。"},
+    "train.diverged": {"en": "Training diverged: {status}. That state is what is shown.",
+                       "ja": "学習が発散しました。{status}。表示しているのはその状態です。"},
     "train.curves.title": {"en": "Loss, target accuracy and retention", "ja": "損失・ターゲット精度・知識保持率"},
     "train.curves.text": {
         "en": "One colour per method. Accuracies are measured on held-out test sets every 10 steps. On a task that "
@@ -476,6 +487,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "chain.m.ret": {"en": "HRA retention at r = {r}", "ja": "r = {r} での HRA の知識保持率"},
     "chain.m.hmi": {"en": "‖H − I‖₂ across r (max over layers)", "ja": "r ごとの ‖H − I‖₂（層の最大値）"},
     "chain.m.ms": {"en": "HRA time per step (mean)", "ja": "HRA の 1 ステップ時間（平均）"},
+    "chain.sec.numbers": {"en": "The numbers at a glance", "ja": "主要な数値"},
+    "chain.sec.table": {"en": "Every run of the sweep", "ja": "スイープの全結果"},
+    "chain.no_hra": {"en": "No HRA run of this sweep finished: see the status column of the table.",
+                     "ja": "このスイープでは HRA の学習が 1 件も完了しませんでした。表の状態の列をご確認ください。"},
     "chain.read": {
         "en": "How to read it: more reflections give HRA more freedom (higher target accuracy) but also let it move "
               "further from the pretrained model, so retention usually falls. ‖H − I‖₂ is how far H is from the "
@@ -665,6 +680,28 @@ from .i18n_bridge import STRINGS as _BRIDGE  # noqa: E402
 
 assert not set(_BRIDGE) & set(STRINGS), sorted(set(_BRIDGE) & set(STRINGS))
 STRINGS.update(_BRIDGE)
+
+
+def run_status(code: str, args: dict | None, lang: str, fallback: str = "") -> str:
+    """A run's status (``train.Run.status_code`` / ``status_args``) in the page's language.
+
+    Unknown codes (e.g. rows cached before codes existed) fall back to ``fallback``, the engine's
+    English ``status`` text.
+    """
+    key = f"run.status.{code}"
+    if key not in STRINGS:
+        return fallback or str(code)
+    try:
+        return t(key, lang, **(args or {}))
+    except (KeyError, ValueError):
+        return fallback or str(code)
+
+
+def run_note(code: str, args: dict | None, lang: str) -> str:
+    """A note from ``train.Run.note_codes`` in the page's language (other warnings stay as written)."""
+    if code == "text" or f"run.note.{code}" not in STRINGS:
+        return str((args or {}).get("text", code))
+    return t(f"run.note.{code}", lang, **(args or {}))
 
 
 def t(key: str, lang: str, /, **fmt) -> str:

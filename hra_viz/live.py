@@ -42,7 +42,9 @@ __all__ = [
     "where_hra_loses",
 ]
 
-TICK_BUDGET_S = 0.25  # optimiser time per tick, all runs together; drawing takes the rest of 0.5 s
+# Optimiser time per tick, all runs together. Drawing takes the rest of the 0.5 s a tick may block
+# the session: building the figures is ~0.1 s, and on a loaded 2-core machine more (measured).
+TICK_BUDGET_S = 0.15
 MAX_STEPS_PER_TICK = 60
 
 

@@ -363,7 +363,7 @@ def _parse(c: Control, raw: Any, lang: str) -> tuple[Any, str | None]:
             lo=canonical(c.key, lo),
             hi=canonical(c.key, hi),
         )
-    if not math.isclose(v, x, rel_tol=0.0, abs_tol=1e-12):
+    if (c.type == "int" and v != x) or not math.isclose(v, x, rel_tol=0.0, abs_tol=1e-12):
         return v, t("warn.snapped", lang, key=c.key, raw=_shown(raw), value=canonical(c.key, v))
     return v, None
 

@@ -70,7 +70,8 @@ def run_one(cfg: RunConfig | dict, threads: int | None = None) -> dict:
         s.pop("layers", None)
         return s
     except ValueError as e:
-        return {"status": f"invalid: {e}", "diverged": False}
+        return {"status": f"invalid: {e}", "status_code": "invalid", "status_args": {"detail": str(e)},
+                "diverged": False}
 
 
 def compare(cfgs: Sequence[RunConfig], progress: Progress | None = None) -> list[dict]:
@@ -148,7 +149,9 @@ def sweep(base_cfg: RunConfig | None = None, r: Sequence[int] = (2, 4, 8, 16, 32
                 try:
                     results[i] = fut.result()
                 except Exception as e:  # a worker crash must not lose the other rows
-                    results[i] = {"status": f"error: {type(e).__name__}: {e}", "diverged": False}
+                    detail = f"{type(e).__name__}: {e}"
+                    results[i] = {"status": f"error: {detail}", "status_code": "error",
+                                  "status_args": {"detail": detail}, "diverged": False}
                 if progress:
                     progress(done, total, labels[i])
     else:

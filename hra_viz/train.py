@@ -27,6 +27,7 @@ from . import metrics as M
 from .adapters import (
     HRAConv2d,
     HRALinear,
+    OddRankWarning,
     OFTLinear,
     adapt,
     adapter_layers,
@@ -184,6 +185,13 @@ class Run:
     step's accuracies are fresh), orth_penalty (HRA, fresh on evaluated steps), step_time_s,
     elapsed_s. A non-finite loss stops the run, restores the last parameters and optimiser state
     whose loss was finite, and sets ``status``; it never raises.
+
+    ``status`` is English free text, for logs and CSVs. Pages translate the machine-readable pair
+    instead: ``status_code`` in {"ready", "running", "finished", "diverged"} and ``status_args``
+    ({"steps": n} when finished; {"step": s, "kind": "nan"|"inf", "kept": k} when diverged).
+    Likewise ``notes`` holds the English text of warnings raised while adapting the model, and
+    ``note_codes`` the same as (code, args) pairs: ("odd_r", {"r": r}) for an odd r with symmetric
+    init, ("text", {"text": message}) for any other warning.
     """
 
     def __init__(self, cfg: RunConfig | None = None, **overrides):
@@ -193,12 +201,17 @@ class Run:
         self.task = load_task(cfg.task, seed=cfg.task_seed, angle=cfg.angle, noise=cfg.noise,
                               occlude=cfg.occlude)
         self.notes: list[str] = []
+        self.note_codes: list[tuple[str, dict]] = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             model = adapt(copy.deepcopy(self.task.base_model), cfg.method, r=cfg.r, alpha=cfg.alpha,
                           block_size=cfg.block_size, init=cfg.init, variant=cfg.variant, seed=cfg.seed)
         for w in caught:
-            self.notes.append(str(w.message))
+            code = ("odd_r", {"r": cfg.r}) if issubclass(w.category, OddRankWarning) else None
+            code = code or ("text", {"text": str(w.message)})
+            if code not in self.note_codes:  # one note per kind, not one per adapted layer
+                self.notes.append(str(w.message))
+                self.note_codes.append(code)
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self.model = model.to(self.device).train()
         self.base = copy.deepcopy(self.task.base_model).to(self.device).eval()
@@ -219,6 +232,8 @@ class Run:
         self.done = False
         self.diverged = False
         self.status = "ready"
+        self.status_code = "ready"
+        self.status_args: dict = {}
         self.wall_s = 0.0
         self._snapshot: list | None = None
         self._last_eval = {"target_acc": float("nan"), "source_acc": float("nan")}
@@ -274,8 +289,10 @@ class Run:
         if not math.isfinite(lv):
             self._restore_snapshot()
             kind = "nan" if math.isnan(lv) else "inf"
-            self.status = (f"diverged at step {self.step_count + 1}: loss became {kind}; "
-                           f"the last finite state (after step {max(self.step_count - 1, 0)}) is kept")
+            args = {"step": self.step_count + 1, "kind": kind, "kept": max(self.step_count - 1, 0)}
+            self.status = (f"diverged at step {args['step']}: loss became {kind}; "
+                           f"the last finite state (after step {args['kept']}) is kept")
+            self.status_code, self.status_args = "diverged", args
             self.done = self.diverged = True
             self.wall_s += time.perf_counter() - t0
             return None
@@ -328,7 +345,8 @@ class Run:
         for _ in range(k):
             if self.done:
                 break
-            self.status = "running"
+            self.status = self.status_code = "running"
+            self.status_args = {}
             m = self._one_step()
             if m is None:
                 break
@@ -336,6 +354,7 @@ class Run:
             if self.step_count >= self.cfg.steps:
                 self.done = True
                 self.status = f"finished: {self.step_count} steps"
+                self.status_code, self.status_args = "finished", {"steps": self.step_count}
         return new
 
     def __iter__(self) -> Iterator[dict]:
@@ -391,6 +410,8 @@ class Run:
             "wall_s": self.wall_s,
             "time_per_step_s": self.wall_s / max(self.step_count, 1),
             "status": self.status,
+            "status_code": self.status_code,
+            "status_args": dict(self.status_args),
             "diverged": self.diverged,
             "max_abs_dsigma": max((v["max_abs_dsigma"] for v in layers.values()), default=0.0),
             "delta_w_fro": math.sqrt(sum(v["delta_w_fro"] ** 2 for v in layers.values())),

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from hra_viz import figures, live
-from hra_viz.i18n import t
+from hra_viz.i18n import run_status, t
 
 lang = ui.lang()
 
@@ -71,11 +71,22 @@ if not have:
     st.stop()
 
 df = _sweep()
-hra = df[(df.method == "hra") & df.status.astype(str).str.startswith("finished")]
-lora = df[(df.method == "lora") & df.status.astype(str).str.startswith("finished")]
-if len(hra):
+finished = (
+    df.status_code.astype(str).eq("finished")
+    if "status_code" in df
+    else df.status.astype(str).str.startswith("finished")
+)
+hra = df[(df.method == "hra") & finished]
+lora = df[(df.method == "lora") & finished]
+fig = figures.chain_lines(df, lang)
+
+
+def sec_numbers():
+    if not len(hra):
+        st.info(t("chain.no_hra", lang))
+        return
     best = hra.loc[hra.target_acc.idxmax()]
-    c = st.columns(4)
+    c = st.columns(4) if not ui.presenting() else [*st.columns(2), *st.columns(2)]  # big fonts: 2 × 2
     c[0].metric(t("chain.m.best", lang), f"r = {int(best.r)}", f"{best.target_acc:.1%}", delta_color="off")
     c[1].metric(t("chain.m.ret", lang, r=int(best.r)), f"{best.retention:.1%}")
     c[2].metric(
@@ -88,26 +99,46 @@ if len(hra):
         delta_color="off",
     )
 
-fig = figures.chain_lines(df, lang)
-st.markdown(t("chain.read", lang))
-st.latex(r"\lVert H - I\rVert_2 \le 2,\qquad \operatorname{rank}(H - I) \le r")
-st.plotly_chart(fig, width="stretch", key="fig_chain")
-cols = [
-    "label",
-    "method",
-    "budget_r",
-    "r",
-    "block_size",
-    "lam",
-    "trainable_params",
-    "target_acc",
-    "retention",
-    "source_acc",
-    "time_per_step_s",
-    "h_minus_i_spec_max",
-    "h_minus_i_fro_max",
-    "status",
-]
-st.dataframe(df[[c for c in cols if c in df]], hide_index=True, width="stretch")
+
+def sec_plot():
+    st.markdown(t("chain.read", lang))
+    st.latex(r"\lVert H - I\rVert_2 \le 2,\qquad \operatorname{rank}(H - I) \le r")
+    st.plotly_chart(fig, width="stretch", key="fig_chain")
+
+
+def sec_table():
+    cols = [
+        "label",
+        "method",
+        "budget_r",
+        "r",
+        "block_size",
+        "lam",
+        "trainable_params",
+        "target_acc",
+        "retention",
+        "source_acc",
+        "time_per_step_s",
+        "h_minus_i_spec_max",
+        "h_minus_i_fro_max",
+        "status",
+    ]
+    view = df[[c for c in cols if c in df]].copy()
+    if "status_code" in df:  # the engine's status text is English: show it in the page's language
+        view["status"] = [
+            run_status(code, args if isinstance(args, dict) else {}, lang, fallback=str(text))
+            for code, args, text in zip(df.status_code, df.status_args, df.status, strict=True)
+        ]
+    st.dataframe(view, hide_index=True, width="stretch")
+
+
+ui.slides(
+    [
+        (t("chain.sec.numbers", lang), sec_numbers),
+        (t("fig.chain.title", lang), sec_plot),
+        (t("chain.sec.table", lang), sec_table),
+    ],
+    page="chain-length",
+)
 st.divider()
 ui.downloads({"sweep": fig}, {"sweep": df}, key="chain-length")

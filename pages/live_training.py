@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from hra_viz import figures, live, peft_io
-from hra_viz.i18n import t
+from hra_viz.i18n import run_note, run_status, t
 from hra_viz.tasks import TASKS
 from hra_viz.train import Run, RunConfig
 
@@ -81,7 +81,11 @@ def _reset():
 
 
 playing = bool(S.get("train_playing")) and not all_done
-b = st.columns([1, 1, 1.4, 1, 3.2])
+# Big fonts (presentation mode) need the whole width for the four buttons; the caption goes below.
+if ui.presenting():
+    b = [*st.columns([1, 1.1, 1.3, 1]), st.container()]
+else:
+    b = st.columns([1, 1, 1.4, 1, 3.2])
 b[0].button(
     t("train.play", lang),
     key="train_play",
@@ -116,16 +120,7 @@ def _tick() -> None:
         run.step(k)
 
 
-@st.fragment(run_every=TICK_S if playing else None)
-def live_view() -> None:
-    if S.get("train_playing") and S.get("train_settings") == settings:
-        _tick()
-        if all(run.done for run in runs.values()):
-            S["train_playing"] = False
-            st.rerun(scope="app")  # stop the timer and enable the downloads
-    hist = live.history_frame(runs)
-    done_steps = max((run.step_count for run in runs.values()), default=0)
-
+def _metrics_row() -> None:
     cols = st.columns(len(runs))
     for col, (m, run) in zip(cols, runs.items(), strict=True):
         n = live.run_numbers(run)
@@ -134,16 +129,16 @@ def live_view() -> None:
             st.markdown(f"**{t(f'method.{m}', lang)}** · {params}")
             st.metric(t("train.m.target", lang), f"{n['target_acc']:.1%}", f"{n['target_pt']:+.1f} pt")
             st.metric(t("train.m.retention", lang), f"{n['retention']:.1%}", f"{n['source_pt']:+.1f} pt")
+            status = run_status(run.status_code, run.status_args, lang, fallback=run.status)
             if run.diverged:
-                st.error(t("train.diverged", lang, status=run.status), icon="💥")
+                st.error(t("train.diverged", lang, status=status), icon="💥")
             else:
-                st.caption(
-                    t("train.status", lang, step=run.step_count, steps=run.cfg.steps, status=run.status)
-                )
-            for note in run.notes:
-                st.warning(note, icon="⚠️")
+                st.caption(t("train.status", lang, step=run.step_count, steps=run.cfg.steps, status=status))
+            for code, args in run.note_codes:
+                st.warning(run_note(code, args, lang), icon="⚠️")
 
-    st.subheader(t("train.curves.title", lang))
+
+def _sec_curves(figs: dict, hist) -> None:
     st.markdown(t("train.curves.text", lang))
     st.latex(
         r"\text{retention} = \frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)},"
@@ -151,47 +146,83 @@ def live_view() -> None:
     )
     fig_c = figures.live_curves(hist, lang, steps=steps)
     st.plotly_chart(fig_c, width="stretch", key="fig_live_curves")
+    figs["curves"] = fig_c
 
-    figs = {"curves": fig_c}
-    if "hra" in runs:
-        st.subheader(t("train.gram.title", lang))
-        grams = live.hra_grams(runs["hra"].model)
-        off = live.max_offdiag(grams)
-        st.markdown(t("train.gram.text", lang, r=r, off=off))
-        st.latex(
-            r"(\hat U^\top \hat U)_{ij} = \cos\angle(u_i, u_j),\qquad"
-            r"\text{penalty} = \lVert I - \hat U^\top\hat U\rVert_F^2"
-        )
-        pen = runs["hra"].history[-1].get("orth_penalty") if runs["hra"].history else None
-        if pen is not None:
-            st.caption(t("train.gram.penalty", lang, pen=pen))
-        fig_g = figures.gram_heatmaps(grams, lang)
-        st.plotly_chart(fig_g, width="stretch", key="fig_live_gram")
-        figs["gram"] = fig_g
 
+def _sec_gram(figs: dict, hist) -> None:
+    grams = live.hra_grams(runs["hra"].model)
+    off = live.max_offdiag(grams)
+    st.markdown(t("train.gram.text", lang, r=r, off=off))
+    st.latex(
+        r"(\hat U^\top \hat U)_{ij} = \cos\angle(u_i, u_j),\qquad"
+        r"\text{penalty} = \lVert I - \hat U^\top\hat U\rVert_F^2"
+    )
+    pen = runs["hra"].history[-1].get("orth_penalty") if runs["hra"].history else None
+    if pen is not None:
+        st.caption(t("train.gram.penalty", lang, pen=pen))
+    fig_g = figures.gram_heatmaps(grams, lang)
+    st.plotly_chart(fig_g, width="stretch", key="fig_live_gram")
+    figs["gram"] = fig_g
+
+
+def _sec_samples(figs: dict, hist) -> None:
     if TASKS[task].kind == "moons":
-        st.subheader(t("train.boundary.title", lang))
         st.markdown(t("train.boundary.text", lang))
         fig_b = figures.decision_boundaries({m: live.moons_view(run) for m, run in runs.items()}, lang)
         st.plotly_chart(fig_b, width="stretch", key="fig_live_boundary")
         figs["boundary"] = fig_b
-    else:
-        st.subheader(t("train.digits.title", lang))
-        samples = {m: live.digit_samples(run) for m, run in runs.items()}
-        right = {m: int((s["pred"] == s["true"]).sum()) for m, s in samples.items()}
-        st.markdown(
-            t(
-                "train.digits.text",
-                lang,
-                n=len(next(iter(samples.values()))["true"]),
-                right=", ".join(f"{t(f'method.{m}', lang)} {v}" for m, v in right.items()),
-            )
+        return
+    samples = {m: live.digit_samples(run) for m, run in runs.items()}
+    right = {m: int((s["pred"] == s["true"]).sum()) for m, s in samples.items()}
+    st.markdown(
+        t(
+            "train.digits.text",
+            lang,
+            n=len(next(iter(samples.values()))["true"]),
+            right=", ".join(f"{t(f'method.{m}', lang)} {v}" for m, v in right.items()),
         )
-        fig_d = figures.digit_grid(samples, lang)
-        st.plotly_chart(fig_d, width="stretch", key="fig_live_digits")
-        figs["digits"] = fig_d
+    )
+    # The predictions change far less often than the ticks come: rebuild the figure only when they do
+    # (an unchanged figure also costs the browser no redraw).
+    memo_key = (settings, lang, tuple((m, tuple(s["pred"].tolist())) for m, s in samples.items()))
+    memo = S.get("_train_digits_fig")
+    if memo is None or memo[0] != memo_key:
+        memo = S["_train_digits_fig"] = (memo_key, figures.digit_grid(samples, lang))
+    fig_d = memo[1]
+    st.plotly_chart(fig_d, width="stretch", key="fig_live_digits")
+    figs["digits"] = fig_d
 
-    if not S.get("train_playing"):  # HTML with plotly.js inlined is 4 MB: only when the timer is off
+
+# (title, renderer): one idea per slide in presentation mode, all of them in order otherwise.
+SECTIONS = {"curves": (t("train.curves.title", lang), _sec_curves)}
+if "hra" in runs:
+    SECTIONS["gram"] = (t("train.gram.title", lang), _sec_gram)
+SECTIONS["samples"] = (
+    t("train.boundary.title" if TASKS[task].kind == "moons" else "train.digits.title", lang),
+    _sec_samples,
+)
+
+
+@st.fragment(run_every=TICK_S if playing else None)
+def live_view(only: str | None = None) -> None:
+    """The live part of the page: every section, or only one (a slide in presentation mode)."""
+    if S.get("train_playing") and S.get("train_settings") == settings:
+        _tick()
+        if all(run.done for run in runs.values()):
+            S["train_playing"] = False
+            st.rerun(scope="app")  # stop the timer and enable the downloads
+    hist = live.history_frame(runs)
+    done_steps = max((run.step_count for run in runs.values()), default=0)
+    _metrics_row()
+    figs: dict = {}
+    for name, (title, render) in SECTIONS.items():
+        if only is None:
+            st.subheader(title)
+        if only in (None, name):
+            render(figs, hist)
+
+    # Downloads only when the timer is off (HTML with plotly.js inlined is 4 MB), and not on slides.
+    if not S.get("train_playing") and only is None:
         st.divider()
         ui.downloads(figs, {"metrics": hist}, key=f"training-{done_steps}")
         if "hra" in runs and runs["hra"].step_count:  # the trained HRA run as a PEFT adapter (issue 6)
@@ -206,4 +237,10 @@ def live_view() -> None:
             )
 
 
-live_view()
+if ui.presenting():
+    # The slide picker lives outside the fragment: leaving presentation or a preset reruns the whole app.
+    ui.slides(
+        [(title, lambda name=name: live_view(name)) for name, (title, _) in SECTIONS.items()], page="training"
+    )
+else:
+    live_view()

@@ -34,7 +34,10 @@ def test_gram_and_digits(runs):
     assert np.allclose(fig.data[0].z, grams["net.0"]) and len(fig.data) == 3
     s = {m: live.digit_samples(r) for m, r in runs.items()}
     fig = F.digit_grid(s, "en")
-    assert len(fig.data) == 16 and np.allclose(fig.data[0].z, s["hra"]["images"][0][::-1])
+    assert len(fig.data) == 2  # one heatmap per method: the 8 images side by side
+    assert np.allclose(np.asarray(fig.data[0].z)[:, :8], s["hra"]["images"][0][::-1])
+    assert np.allclose(np.asarray(fig.data[1].z)[:, 9:17], s["lora"]["images"][1][::-1])
+    assert len(fig.layout.annotations) == 2 * 8 + 2
 
 
 def test_steps_for_tick_bounds():

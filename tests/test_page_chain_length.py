@@ -31,3 +31,15 @@ def test_japanese_and_bad_params():
     text = " ".join(w.value for w in at.warning)
     assert "rmax=" in text and "steps=" in text
     assert np.isclose(at.slider(key="steps").value, 300)
+
+
+def test_presentation_mode_and_translated_status():
+    at = open_page(PAGE, lang="ja", rmax="2", steps="10")
+    at.button(key="chain_run").click().run()
+    table = at.dataframe[0].value
+    assert table["status"].str.startswith("完了").all()  # the engine's English status, translated
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert len(at.subheader) == 1 and not at.dataframe  # one slide: the numbers
+    at.radio(key="slide_chain-length").set_value(2).run()
+    assert not at.exception and len(at.dataframe) == 1 and not figs(at)

@@ -59,3 +59,24 @@ def test_japanese_and_bad_params():
     assert at.slider(key="r").value == 64
     assert at.multiselect(key="compare").value == ["lora"]
     assert any("32" in i.value for i in at.info)  # r capped at the narrowest layer (32 for moons)
+
+
+def test_japanese_status_and_odd_r_note():
+    at = open_page(PAGE, lang="ja", r="3", steps="10")
+    assert any("準備完了" in c.value for c in at.caption)  # the run status, translated
+    assert any("奇数" in w.value for w in at.warning)  # the engine's odd-r note, translated
+    at.button(key="train_step").click().run()
+    assert any("完了：10 ステップ" in c.value for c in at.caption)
+    assert not any("finished" in c.value for c in at.caption)
+
+
+def test_presentation_mode_shows_one_section():
+    at = open_page(PAGE, steps="10")
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1  # only the current slide's figure
+    at.radio(key="slide_training").set_value(2).run()
+    assert not at.exception
+    assert figs(at)[0]["layout"]["title"]["text"].startswith("predicted")  # the digits slide
+    at.button(key="train_step").click().run()
+    assert not at.exception and any("10 / 10" in c.value for c in at.caption)

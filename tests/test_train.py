@@ -81,6 +81,25 @@ def test_huge_learning_rate_stops_cleanly_with_the_last_finite_state():
     s = run.summary()
     assert s["diverged"] and s["status"] == run.status
     assert run.step(3) == []
+    # machine-readable status, for pages that translate it
+    assert run.status_code == s["status_code"] == "diverged"
+    assert run.status_args["step"] == k and run.status_args["kept"] == k - 2
+    assert run.status_args["kind"] in ("nan", "inf") and run.status_args["kind"] in run.status
+
+
+def test_status_codes_and_note_codes():
+    from hra_viz.i18n import run_note, run_status
+
+    run = Run(RunConfig(method="hra", r=3, steps=5, device="cpu"))  # odd r: symmetric init falls back
+    assert (run.status_code, run.status_args) == ("ready", {})
+    assert run.note_codes == [("odd_r", {"r": 3})] and len(run.notes) == 1
+    assert "r = 3" in run_note(*run.note_codes[0], "en") and "奇数" in run_note(*run.note_codes[0], "ja")
+    run.step(2)
+    assert run.status_code == "running"
+    run.step(3)
+    assert (run.status_code, run.status_args, run.status) == ("finished", {"steps": 5}, "finished: 5 steps")
+    assert run_status(run.status_code, run.status_args, "ja") == "完了：5 ステップ"
+    assert run_status("no-such-code", {}, "ja", fallback=run.status) == run.status
 
 
 def test_hra_cannot_diverge_because_h_stays_orthogonal():

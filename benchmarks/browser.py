@@ -1,0 +1,334 @@
+"""Real-browser timings of the app: ``.venv/bin/python -m benchmarks.browser``.
+
+Starts the app the way Streamlit's own e2e suite does (a free port, headless, file watcher off,
+usage stats off, ``/_stcore/health`` polled), warms it (every page opened once, so base models and
+``st.cache_data`` are filled), then in headless Debian Chromium measures, in a fresh browser session
+per measurement:
+
+- for every page (English): navigation start → ``[data-testid=stApp][data-test-script-state=notRunning]``,
+  connected, nothing stale, no loading skeleton left (Streamlit loads the code of buttons, metrics
+  and charts lazily and shows ``stSkeleton`` meanwhile), and every plotly chart drawn
+  (``.js-plotly-plot`` with its ``.main-svg``), the state holding for 300 ms (so a rerun right
+  after the first run is caught); the time reported is when that final stable state began, from
+  ``performance.now()`` (its origin is navigation start);
+- on Live training: clicking Play → the first new point of the loss trace (the chart's decoded
+  ``_fullData``, polled every 20 ms in the page), then the longest gap between successive redraws of
+  that chart while playing for about 5 s (the fragment's timer is 0.4 s, so 0.4 s is the floor).
+
+Each number is the median of ``--repeats`` (3) runs. The table is printed and appended to
+``benchmarks/RESULTS.md`` with the date, machine and command. Targets (issue 4): each page
+interactive ≤ 2 s on a warm server, first point ≤ 0.5 s after Play, no tick > 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("HRA_VIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TARGET_PAGE_S, TARGET_FIRST_S, TARGET_TICK_S = 2.0, 0.5, 0.5
+PLAY_STEPS = 3000  # Live training runs long enough to watch ~5 s of ticks
+
+# Resolves with performance.now() at the start of the final stable "interactive" state.
+_INTERACTIVE_JS = """
+(holdMs) => new Promise((resolve) => {
+  let since = null;
+  const ok = () => {
+    const app = document.querySelector('[data-testid=stApp]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+    const main = document.querySelector('[data-testid=stMain]');
+    if (!main || !main.querySelector('h1')) return false;
+    if (document.querySelector('[data-stale=true]')) return false;
+    // lazily loaded elements (buttons, metrics, charts) show a skeleton until their code has arrived
+    if (document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]')) return false;
+    const charts = document.querySelectorAll('[data-testid=stPlotlyChart]');
+    for (const c of charts) {
+      const el = c.querySelector('.js-plotly-plot');
+      if (!el || !el._fullLayout || !el.querySelector('.main-svg')) return false;
+    }
+    return true;
+  };
+  const poll = () => {
+    const now = performance.now();
+    if (ok()) {
+      if (since === null) since = now;
+      if (now - since >= holdMs) { resolve(since); return; }
+    } else {
+      since = null;
+    }
+    setTimeout(poll, 20);
+  };
+  poll();
+})
+"""
+
+# Clicks Play, then polls the loss chart's trace length every 20 ms for ``watchMs``.
+_PLAY_JS = """
+([key, watchMs]) => new Promise((resolve) => {
+  const len = () => {
+    const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    if (!el || !el._fullData) return -1;
+    let n = 0;
+    // _fullData: plotly's decoded traces (``data`` may hold base64 typed arrays, which have no length)
+    for (const tr of el._fullData) {
+      if ((tr.xaxis || 'x') !== 'x') continue;
+      n = Math.max(n, tr._length ?? (tr.x ? tr.x.length : 0) ?? 0);
+    }
+    return n;
+  };
+  const btn = document.querySelector('.st-key-train_play button');
+  const n0 = len();
+  const t0 = performance.now();
+  btn.click();
+  let last = n0, first = null;
+  const changes = [];
+  const poll = () => {
+    const now = performance.now();
+    const n = len();
+    if (n > last) {
+      if (first === null) first = now - t0;
+      changes.push(now);
+      last = n;
+    }
+    if (now - t0 < watchMs) { setTimeout(poll, 20); return; }
+    let gap = 0;
+    for (let i = 1; i < changes.length; i++) gap = Math.max(gap, changes[i] - changes[i - 1]);
+    resolve({n0, n: last, first, redraws: changes.length, maxGap: gap});
+  };
+  poll();
+})
+"""
+
+
+def page_paths() -> list[str]:
+    """Each page's url path from app.py; "" for the default page (Streamlit serves it at / only:
+    its url_path answers "Page not found")."""
+    src = (ROOT / "app.py").read_text(encoding="utf-8")
+    return [
+        "" if "default=True" in line else m.group(1)
+        for line in src.splitlines()
+        if (m := re.search(r"url_path=\"([^\"]+)\"", line))
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+        "--browser.gatherUsageStats", "false",
+        "--global.developmentMode", "false",
+    ]  # fmt: skip
+    fh = open(log, "wb")  # noqa: SIM115 - the server's log, closed by the OS when we exit
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(proc)
+            raise RuntimeError(f"streamlit not healthy after 90 s; see {log}")
+        time.sleep(0.25)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
+def _new_page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.set_default_timeout(90_000)
+    return ctx, ctx.new_page()
+
+
+def interactive_s(browser, url: str) -> float:
+    """Seconds from navigation start to interactive (see the module docstring), in a fresh session."""
+    ctx, page = _new_page(browser)
+    try:
+        page.goto(url, wait_until="commit")
+        t = page.evaluate(_INTERACTIVE_JS, 300)
+        errors = page.locator("[data-testid=stException]").count()
+        if errors:
+            raise RuntimeError(f"{url}: the page shows {errors} exception(s)")
+        return t / 1000
+    finally:
+        ctx.close()
+
+
+def play_timing(browser, url: str, watch_s: float, strict: bool = True) -> dict:
+    """Open Live training, wait until interactive, click Play and watch the loss chart."""
+    ctx, page = _new_page(browser)
+    try:
+        page.goto(url, wait_until="commit")
+        page.evaluate(_INTERACTIVE_JS, 300)
+        res = page.evaluate(_PLAY_JS, ["fig_live_curves", watch_s * 1000])
+        if res["first"] is None and strict:
+            raise RuntimeError(f"no new point within {watch_s} s of Play: {res}")
+        # stop training before the session ends
+        page.evaluate(
+            "() => { const b = document.querySelector('.st-key-train_pause button'); if (b) b.click(); }"
+        )
+        first = (res["first"] or float("nan")) / 1000
+        return {"first_s": first, "max_gap_s": res["maxGap"] / 1000, "redraws": res["redraws"]}
+    finally:
+        ctx.close()
+
+
+def machine() -> str:
+    import torch
+
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{platform.platform()}; CPU: {cpu or platform.processor()} × {os.cpu_count()}; "
+        f"torch {torch.__version__}; python {platform.python_version()}; load average at start {load}"
+    )
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--watch", type=float, default=5.0, help="seconds of playing watched for ticks")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not append to RESULTS.md")
+    ap.add_argument("--pages", nargs="*", help="url paths to time (default: every page)")
+    args = ap.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    paths = args.pages if args.pages is not None else page_paths()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops server and browser
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-bench-{os.getpid()}.log"
+    mach = machine()
+    proc, url = start_server(log)
+    pw = sync_playwright().start()
+    browser = None
+    try:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # Warm: every page once (base models, cached results, first imports of each page script).
+        for p in paths:
+            interactive_s(browser, f"{url}/{p}")
+        play_timing(browser, f"{url}/training?steps={PLAY_STEPS}", 3.0, strict=False)
+
+        rows = []
+        for p in paths:
+            ts = [interactive_s(browser, f"{url}/{p}") for _ in range(args.repeats)]
+            rows.append((p, ts))
+            print(f"  {p:14s} " + " ".join(f"{x:.2f}" for x in ts), flush=True)
+        play_url = f"{url}/training?steps={PLAY_STEPS}"
+        plays = [play_timing(browser, play_url, args.watch) for _ in range(args.repeats)]
+        print("  play " + " ".join(f"{x['first_s']:.2f}/{x['max_gap_s']:.2f}" for x in plays), flush=True)
+    finally:
+        if browser is not None:
+            browser.close()
+        pw.stop()
+        stop_server(proc)
+    load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    if "Traceback (most recent call last)" in log.read_text(errors="replace"):
+        print(f"warning: the server log has a traceback: {log}", file=sys.stderr)
+
+    def ok(x, lim):
+        return "✅" if x <= lim else "❌"
+
+    def runs(xs):
+        return ", ".join(f"{x:.2f}" for x in xs)
+
+    n = args.repeats
+    lines = [
+        f"| page (EN) | interactive, median of {n} (s) | runs (s) | target ≤ {TARGET_PAGE_S:g} s |",
+        "|---|---:|---|:-:|",
+    ]
+    for p, ts in rows:
+        med = statistics.median(ts)
+        lines.append(f"| /{p} | {med:.2f} | {runs(ts)} | {ok(med, TARGET_PAGE_S)} |")
+    firsts = [x["first_s"] for x in plays]
+    gaps = [x["max_gap_s"] for x in plays]
+    first, gap = statistics.median(firsts), statistics.median(gaps)
+    redraws = statistics.median(x["redraws"] for x in plays)
+    lines += [
+        "",
+        f"| Live training, Play | median of {n} | runs | target |",
+        "|---|---:|---|:-:|",
+        f"| Play → first new loss point (s) | {first:.2f} | {runs(firsts)} "
+        f"| ≤ {TARGET_FIRST_S:g} s {ok(first, TARGET_FIRST_S)} |",
+        f"| longest gap between redraws over {args.watch:g} s (s) | {gap:.2f} | {runs(gaps)} "
+        f"| ≤ {TARGET_TICK_S:g} s {ok(gap, TARGET_TICK_S)} |",
+        f"| redraws in {args.watch:g} s | {redraws:g} | {', '.join(str(x['redraws']) for x in plays)} | |",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        extra = " ".join(argv if argv is not None else sys.argv[1:])
+        cmd = f"`.venv/bin/python -m benchmarks.browser {extra}`".replace(" `", "`")
+        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        head = (
+            f"\n## Browser timings ({stamp})\n\n- command: {cmd}\n- machine: {mach}\n"
+            f"- headless Chromium ({CHROMIUM}), viewport 1400 × 1000, a fresh browser session per "
+            "measurement, on a warm server (each page opened once first); Play measured with "
+            f"`?steps={PLAY_STEPS}`; the fragment timer is 0.4 s, so redraw gaps cannot be shorter\n"
+            f"- load average at the end: {load_end} (other work on the machine inflates every number)\n\n"
+        )
+        with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
+            f.write(head + table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""Helpers for the real-browser tests: the server process, waiting for the app, reading the page.
+
+Kept out of conftest.py so that test modules can import them (``from e2e_util import ...``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("HRA_VIZ_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "screenshots"
+STARTUP_TIMEOUT_S = 90
+IDLE_TIMEOUT_MS = 90_000
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+KANA_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def app_pages() -> list[tuple[str, str]]:
+    """(name, url path) of every page, read from app.py so that new pages are covered automatically.
+
+    The default page is served at "/" (Streamlit ignores its url_path), so its path is "".
+    """
+    src = (ROOT / "app.py").read_text(encoding="utf-8")
+    out = []
+    for call in re.findall(r"st\.Page\((.*?)\)\s*,?\s*\n", src, flags=re.S):
+        m = re.search(r'url_path="([^"]+)"', call)
+        if not m:
+            continue
+        out.append((m.group(1), "" if re.search(r"default\s*=\s*True", call) else m.group(1)))
+    assert len(out) >= 7, f"expected the app's pages in app.py, found {out}"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, url: str, log: Path, fh):
+        self.proc, self.url, self.log, self._fh = proc, url, log, fh
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def rss_mb(self) -> float:
+        """Resident set size (VmRSS) of the server process, in MB."""
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        proc = self.proc
+        try:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group only
+                except ProcessLookupError:
+                    pass
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=15)
+        finally:
+            self._fh.close()
+
+
+def start_server(cache: Path, log: Path) -> Server:
+    """``streamlit run app.py`` on a free port, headless, no file watcher; returns once healthy."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}  # the flags decide
+    env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+        "--browser.gatherUsageStats", "false",
+        "--global.developmentMode", "false",
+    ]  # fmt: skip
+    fh = open(log, "wb")  # noqa: SIM115 - closed by Server.stop()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    server = Server(proc, f"http://127.0.0.1:{port}", log, fh)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:  # bounded polling of the health endpoint
+        if proc.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            msg = f"streamlit not healthy after {STARTUP_TIMEOUT_S} s"
+            raise RuntimeError(f"{msg}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.25)  # poll interval, bounded by the deadline
+
+
+# --------------------------------------------------------------------------------------------
+# the page
+
+_IDLE_JS = """
+(n) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const ok = app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && document.querySelector('[data-testid=stMain]') !== null
+    && document.querySelector('[data-stale=true]') === null;
+  window.__idleCount = ok ? (window.__idleCount || 0) + 1 : 0;
+  return window.__idleCount >= n;
+}
+"""
+
+
+def wait_idle(page, timeout_ms: int = IDLE_TIMEOUT_MS, stable_polls: int = 3) -> None:
+    """Wait until the script is not running and stays so for ``stable_polls`` polls 100 ms apart, so
+    that reruns from the URL sanitiser or from callbacks have finished too."""
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout_ms)
+    page.evaluate("() => { window.__idleCount = 0; }")
+    page.wait_for_function(_IDLE_JS, arg=stable_polls, polling=100, timeout=timeout_ms)
+
+
+def goto(page, url: str, timeout_ms: int = IDLE_TIMEOUT_MS) -> None:
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    page.wait_for_selector("[data-testid=stApp]", state="attached", timeout=timeout_ms)
+    wait_idle(page, timeout_ms)
+
+
+def exceptions(page) -> list[str]:
+    return [e.inner_text() for e in page.locator("[data-testid=stException]").all()]
+
+
+def dialogs(page) -> list[str]:
+    return page.locator("[role=dialog]").all_inner_texts()
+
+
+def warnings_text(page) -> str:
+    return "\n".join(page.locator("[data-testid=stAlertContentWarning]").all_inner_texts())
+
+
+def main_text(page) -> str:
+    return page.locator("[data-testid=stMain]").inner_text()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"e2e-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# Every plotly chart: its number of traces, whether an svg/canvas of real size exists, and whether
+# something was drawn for the traces (paths/images in the trace layers, or a WebGL/2-D canvas).
+CHARTS_JS = """
+() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).map((box) => {
+  const el = box.querySelector('.js-plotly-plot');
+  if (!el) return {plot: false};
+  const svg = el.querySelector('svg.main-svg');
+  const r = (svg || el).getBoundingClientRect();
+  const canvases = Array.from(el.querySelectorAll('canvas')).filter(c => c.width > 0 && c.height > 0);
+  // drawn trace content: a path with a non-trivial outline, a heatmap image, a marker or a text label
+  const drawn = Array.from(el.querySelectorAll('.trace path, .trace image, .trace text, image, .textpoint'))
+    .filter(n => n.tagName !== 'path' || (n.getAttribute('d') || '').length > 4).length;
+  return {plot: true, traces: (el._fullData || []).length, svg: !!svg, w: r.width, h: r.height,
+          svgNodes: el.querySelectorAll('.main-svg *').length, canvases: canvases.length, drawn};
+})
+"""
+
+
+def charts(page) -> list[dict]:
+    return page.evaluate(CHARTS_JS)
+
+
+def trace_len(page, chart_key: str, name: str, xaxis: str | None = None) -> int:
+    """Points in the plotly trace ``name`` of the chart with Streamlit key ``chart_key`` (-1: no chart)."""
+    return page.evaluate(
+        """([key, name, xaxis]) => {
+            const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            if (!el || !el._fullData) return -1;
+            let n = 0;
+            for (const tr of el._fullData) {
+              if (tr.name !== name) continue;
+              if (xaxis !== null && (tr.xaxis || 'x') !== xaxis) continue;
+              n = Math.max(n, (tr.x || []).length);
+            }
+            return n;
+        }""",
+        [chart_key, name, xaxis],
+    )
+
+
+def trace_xy(page, chart_key: str, name: str, xaxis: str) -> tuple[list, list]:
+    return page.evaluate(
+        """([key, name, xaxis]) => {
+            const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            for (const tr of (el && el._fullData) || []) {
+              if (tr.name === name && (tr.xaxis || 'x') === xaxis)
+                return [Array.from(tr.x || []), Array.from(tr.y || [])];
+            }
+            return [[], []];
+        }""",
+        [chart_key, name, xaxis],
+    )

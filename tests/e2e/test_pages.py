@@ -1,0 +1,43 @@
+"""Every page in English and Japanese in a real browser: no exception, every plotly chart drawn,
+Japanese text on ?lang=ja, a screenshot of each under screenshots/ (gitignored)."""
+
+import pytest
+from e2e_util import KANA_KANJI, app_pages, charts, dialogs, exceptions, goto, main_text, screenshot
+
+PAGES = app_pages()
+
+
+def _check_charts(page) -> int:
+    # plotly draws after the element arrives: wait (bounded) until every chart has an svg of real size
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).every(b => {
+             const s = b.querySelector('.js-plotly-plot svg.main-svg');
+             return s && s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50; })""",
+        polling=100,
+        timeout=30_000,
+    )
+    info = charts(page)
+    for i, c in enumerate(info):
+        assert c["plot"] and c["svg"], (i, c)
+        assert c["w"] > 50 and c["h"] > 50, (i, c)
+        assert c["svgNodes"] > 20, (i, c)  # axes, gridlines, titles
+        if c["traces"]:
+            assert c["drawn"] > 0 or c["canvases"] > 0, f"chart {i} has {c['traces']} traces, none drawn: {c}"
+    return len(info)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("name,path", PAGES, ids=[n for n, _ in PAGES])
+def test_page_renders(page, base_url, name, path, lang):
+    goto(page, f"{base_url}/{path}" + ("?lang=ja" if lang == "ja" else ""))
+    assert exceptions(page) == []
+    assert dialogs(page) == []  # e.g. "Page not found"
+    assert page.locator("h1").count() >= 1
+    n = _check_charts(page)
+    text = main_text(page)
+    if lang == "ja":
+        assert len(KANA_KANJI.findall(text)) > 20, text[:300]
+    else:
+        assert len(KANA_KANJI.findall(text)) < 5, text[:300]
+    screenshot(page, f"{name}-{lang}")
+    print(f"{name} [{lang}]: {n} plotly charts")
