@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 # Streamlit reads its own settings from the environment (STREAMLIT_SERVER_PORT, ...): no port is forced here.
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py
+	$(BIN)/python serve.py
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_util import CHROMIUM, CHROMIUM_ARGS, ROOT, goto, start_server
+from e2e_util import CHROMIUM, CHROMIUM_ARGS, ROOT, dialogs, goto, start_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -62,13 +62,19 @@ def browser():
 @pytest.fixture(scope="module")
 def server(hra_cache, tmp_path_factory, browser):
     """A fresh Streamlit server for this test module (``.url``, ``.pid``, ``.rss_mb()``), warmed up by one
-    visit of the home page; stopped (with its process group) afterwards. A traceback in its log fails."""
+    visit; stopped (with its process group) afterwards. A traceback in its log fails.
+
+    The warm-up visit is the server's very first session and goes straight to a page link: it must
+    show that page with no "Page not found" dialog (serve.py's fix for Streamlit's first-run quirk)."""
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     srv = start_server(hra_cache, log)
     try:
         ctx = browser.new_context()
         try:
-            goto(ctx.new_page(), srv.url + "/")  # first session: imports torch, loads/pretrains tasks
+            first = ctx.new_page()
+            goto(first, srv.url + "/reflect")  # first session: imports torch, loads/pretrains tasks
+            assert not [d for d in dialogs(first) if "not found" in d.lower()], dialogs(first)
+            assert first.url.rstrip("/").endswith("/reflect")
         finally:
             ctx.close()
         yield srv

@@ -97,7 +97,7 @@ def start_server(cache: Path, log: Path) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}  # the flags decide
     env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1")
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "serve.py",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
