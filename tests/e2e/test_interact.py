@@ -69,7 +69,11 @@ def test_play_pause_step_r_and_shared_url(browser, page, base_url):
     screenshot(page, "training-paused-en")
 
     _click(page, "train_step")  # +10 optimiser steps: one more evaluated point
-    _wait_n(page, f"last === {s1 + 10}")
+    try:
+        _wait_n(page, f"last === {s1 + 10}")
+    except Exception as e:  # say what the chart shows instead (a flake was seen once under load)
+        tail = trace_xy(page, CURVES, "HRA", "x2")[0][-5:]
+        raise AssertionError(f"after Step from step {s1} ({n1} points) the chart ends at {tail}") from e
     wait_idle(page)
     assert _last_step(page) == s1 + 10 and _n(page) == n1 + 1
 
