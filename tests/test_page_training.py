@@ -80,3 +80,33 @@ def test_presentation_mode_shows_one_section():
     assert figs(at)[0]["layout"]["title"]["text"].startswith("predicted")  # the digits slide
     at.button(key="train_step").click().run()
     assert not at.exception and any("10 / 10" in c.value for c in at.caption)
+
+
+def test_a_diverging_run_stops_with_a_message_and_keeps_its_last_good_state(monkeypatch):
+    """The URL cannot ask for a diverging learning rate (it is clamped), so the loss is made to
+    overflow from its 16th evaluation on. HRA and LoRA step in turn, 10 steps each per click: LoRA
+    meets the overflow at its step 6, HRA at its step 11. Each page must say so and keep a finite
+    curve; nothing raises."""
+    import torch.nn.functional as F
+
+    real = F.cross_entropy
+    calls = {"n": 0}
+
+    def overflowing(*args, **kwargs):
+        calls["n"] += 1
+        loss = real(*args, **kwargs)
+        return loss * float("inf") if calls["n"] > 15 else loss
+
+    at = open_page(PAGE, steps="100")
+    monkeypatch.setattr(F, "cross_entropy", overflowing)
+    at.button(key="train_step").click().run()
+    at.button(key="train_step").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "inf at step 6" in errors and "inf at step 11" in errors, errors
+    x, y = _curve(at, "HRA")
+    assert x.max() == 10 and np.all(np.isfinite(y))
+    x, y = _curve(at, "LoRA")  # evaluated points only: step 1, then every 10
+    assert x.max() <= 5 and np.all(np.isfinite(y))
+    at.button(key="train_step").click().run()  # stopped runs stay stopped, quietly
+    assert not at.exception and _curve(at)[0].max() == 10
