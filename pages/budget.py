@@ -139,7 +139,7 @@ def sec_explain():
           frozen=fl["frozen"], build=fl["materialise"], tokens=tokens, x=fl["materialise"] / fl["fast"])
     )
     st.latex(
-        r"\text{HRA: } r\,d_{in}\qquad \text{LoRA: } r\,(d_{in}+d_{out})\qquad"
+        r"\text{HRA: } r\,d_{in}\qquad \text{LoRA: } r\,(d_{in}+d_{out})\qquad "
         r"x \mapsto x + ((x\hat U)\Gamma^\top)\hat U^\top:\ \approx 4 N d_{in} r"
     )
 
