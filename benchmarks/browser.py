@@ -29,26 +29,15 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("HRA_VIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the e2e suite's harness: server start, Chromium flags
+from e2e_util import CHROMIUM, CHROMIUM_ARGS, app_pages, start_server  # noqa: E402
+
 TARGET_PAGE_S, TARGET_FIRST_S, TARGET_TICK_S = 2.0, 0.5, 0.5
 PLAY_STEPS = 3000  # Live training runs long enough to watch ~5 s of ticks
 
@@ -127,68 +116,8 @@ _PLAY_JS = """
 
 
 def page_paths() -> list[str]:
-    """Each page's url path from app.py; "" for the default page (Streamlit serves it at / only:
-    its url_path answers "Page not found")."""
-    src = (ROOT / "app.py").read_text(encoding="utf-8")
-    return [
-        "" if "default=True" in line else m.group(1)
-        for line in src.splitlines()
-        if (m := re.search(r"url_path=\"([^\"]+)\"", line))
-    ]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    cmd = [
-        sys.executable, "serve.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false",
-        "--browser.gatherUsageStats", "false",
-        "--global.developmentMode", "false",
-    ]  # fmt: skip
-    fh = open(log, "wb")  # noqa: SIM115 - the server's log, closed by the OS when we exit
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_server(proc)
-            raise RuntimeError(f"streamlit not healthy after 90 s; see {log}")
-        time.sleep(0.25)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-    except ProcessLookupError:
-        pass
+    """Each page's url path from app.py; "" for the default page (served at / only)."""
+    return [path for _, path in app_pages()]
 
 
 def _new_page(browser):
@@ -281,11 +210,12 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops server and browser
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-bench-{os.getpid()}.log"
     mach = machine()
-    proc, url = start_server(log)
+    server = start_server(ROOT / ".cache" / "hra_viz", log)
+    url = server.url
     pw = sync_playwright().start()
     browser = None
     try:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         # Warm: every page once (base models, cached results, first imports of each page script).
         for p in paths:
             interactive_s(browser, f"{url}/{p}")
@@ -305,7 +235,7 @@ def main(argv=None) -> int:
         if browser is not None:
             browser.close()
         pw.stop()
-        stop_server(proc)
+        server.stop()
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     if "Traceback (most recent call last)" in log.read_text(errors="replace"):
         print(f"warning: the server log has a traceback: {log}", file=sys.stderr)
