@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+from apptest_util import open_page
 from plotly_json import arr
 from streamlit.testing.v1 import AppTest
 
@@ -11,16 +12,7 @@ from hra_viz import householder as hh
 
 
 def _run(lang: str = "en", **query) -> AppTest:
-    """Open the app (st.navigation registers the pages), then go to the page with ``query`` in the URL."""
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/reflections.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/reflections.py", lang, **query)
 
 
 def _fig(at):
