@@ -420,6 +420,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "train.status": {"en": "step {step} / {steps} · {status}", "ja": "ステップ {step} / {steps} ・ {status}"},
     "run.status.ready": {"en": "ready", "ja": "準備完了"},
     "run.status.running": {"en": "running", "ja": "学習中"},
+    "run.status.paused": {"en": "paused", "ja": "一時停止中"},
     "run.status.finished": {"en": "finished: {steps} steps", "ja": "完了：{steps} ステップ"},
     "run.status.diverged": {"en": "the loss became {kind} at step {step}; the last finite state (after step {kept}) is kept",
                             "ja": "ステップ {step} で損失が {kind} になりました。最後に有限だった状態（ステップ {kept} の後）を保持しています"},

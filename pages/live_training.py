@@ -129,7 +129,10 @@ def _metrics_row() -> None:
             st.markdown(f"**{t(f'method.{m}', lang)}** · {params}")
             st.metric(t("train.m.target", lang), f"{n['target_acc']:.1%}", f"{n['target_pt']:+.1f} pt")
             st.metric(t("train.m.retention", lang), f"{n['retention']:.1%}", f"{n['source_pt']:+.1f} pt")
-            status = run_status(run.status_code, run.status_args, lang, fallback=run.status)
+            code = run.status_code
+            if code == "running" and not S.get("train_playing"):
+                code = "paused"  # between Step presses, or after Pause
+            status = run_status(code, run.status_args, lang, fallback=run.status)
             if run.diverged:
                 st.error(t("train.diverged", lang, status=status), icon="💥")
             else:

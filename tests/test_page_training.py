@@ -109,3 +109,13 @@ def test_a_diverging_run_stops_with_a_message_and_keeps_its_last_good_state(monk
     x, y = _curve(at, "LoRA")  # evaluated points only: step 1, then every 10
     assert x.max() <= 5 and np.all(np.isfinite(y))
     assert at.button(key="train_step").disabled  # both runs stopped: nothing left to step
+
+
+def test_a_stepped_run_that_is_not_playing_says_paused():
+    at = open_page(PAGE, steps="100")
+    at.button(key="train_step").click().run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "step 10 / 100 · paused" in captions and "running" not in captions
+    at = open_page(PAGE, lang="ja", steps="100")
+    at.button(key="train_step").click().run()
+    assert "一時停止中" in " ".join(c.value for c in at.caption)
