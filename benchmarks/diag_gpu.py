@@ -8,7 +8,7 @@ import time
 import torch
 
 from benchmarks.layers import make_layers
-from hra_viz import adapters as ad
+from hra_viz import householder as hh
 
 
 def wall(fn, n=50):
@@ -51,7 +51,7 @@ def main():
         "lora fwd": lambda: lora(x),
         "ours fwd+bwd": lambda: hra(x).backward(gy),
         "lora fwd+bwd": lambda: lora(x).backward(gy),
-        "gamma_from_rows": lambda: ad._gamma_from_rows(Ut),
+        "gamma_from_unit_rows": lambda: hh.gamma_from_unit_rows(Ut),
         "solve_triangular 8x8": lambda: torch.linalg.solve_triangular(T, ne, upper=True),
         "Ut@Ut.T 8x8": lambda: Ut @ Ut.T,
         "U.norm": lambda: U.norm(dim=0),

@@ -90,24 +90,6 @@ def route_flops(
 # with Uᵀ (r × d_in) and Aᵀ = (W Û)ᵀ (r × d_out) throughout.
 
 
-_NEG_EYE: dict[tuple, torch.Tensor] = {}
-
-
-def _neg_eye(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """−I_r, cached per (r, dtype, device) so a training step launches no kernel to build it."""
-    key = (r, dtype, device)
-    if key not in _NEG_EYE:
-        _NEG_EYE[key] = -torch.eye(r, dtype=dtype, device=device)
-    return _NEG_EYE[key]
-
-
-def _gamma_from_rows(Ut: torch.Tensor) -> torch.Tensor:
-    """Γ = −(½ I + striu(Ût Ûtᵀ))⁻¹ for unit rows Ût (r × d)."""
-    T = (Ut @ Ut.T).triu_(1)
-    T.diagonal().fill_(0.5)
-    return torch.linalg.solve_triangular(T, _neg_eye(Ut.shape[0], Ut.dtype, Ut.device), upper=True)
-
-
 class _HRAChainFn(torch.autograd.Function):
     """y = x (W H)ᵀ + b for H = I + Û Γ Ûᵀ, with U → (Û, Γ) inside the node.
 
@@ -125,7 +107,7 @@ class _HRAChainFn(torch.autograd.Function):
         Vt = U.t().contiguous()  # (r, d_in)
         n = Vt.norm(dim=1, keepdim=True)
         Ut32 = Vt / n  # the r × r algebra stays in U's dtype (float32 at least)
-        G32 = _gamma_from_rows(Ut32)
+        G32 = hh.gamma_from_unit_rows(Ut32)
         Mt = (G32 @ Ut32).to(W.dtype)  # (r, d_in) = Γ Ûᵀ
         Ut = Ut32.to(W.dtype)  # no copy when W is float32
         Z = x2 @ Mt.T  # (N, r)

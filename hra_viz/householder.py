@@ -22,6 +22,7 @@ __all__ = [
     "normalize_columns",
     "householder_chain",
     "wy_factors",
+    "gamma_from_unit_rows",
     "wy_gamma_recurrence",
     "wy_matrix",
     "orthogonality_penalty",
@@ -70,6 +71,24 @@ def householder_chain(U: torch.Tensor) -> torch.Tensor:
     return H
 
 
+_NEG_EYE: dict[tuple, torch.Tensor] = {}
+
+
+def _neg_eye(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """−I_r, cached per (r, dtype, device) so that a training step launches no kernel to build it."""
+    key = (r, dtype, device)
+    if key not in _NEG_EYE:
+        _NEG_EYE[key] = -torch.eye(r, dtype=dtype, device=device)
+    return _NEG_EYE[key]
+
+
+def gamma_from_unit_rows(Ut: torch.Tensor) -> torch.Tensor:
+    """Γ = −(½ I + striu(Ût Ûtᵀ))⁻¹ for the unit vectors Ût = Ûᵀ (r × d): one triangular solve."""
+    T = torch.triu(Ut @ Ut.T, diagonal=1)
+    T.diagonal().fill_(0.5)
+    return torch.linalg.solve_triangular(T, _neg_eye(Ut.shape[0], Ut.dtype, Ut.device), upper=True)
+
+
 def wy_factors(U: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (Û, Γ) with H_1 … H_r = I + Û Γ Ûᵀ, in closed form (no loop over r).
 
@@ -77,12 +96,7 @@ def wy_factors(U: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     solve with an r × r matrix. Γ is computed in at least float32 and returned in U's dtype.
     """
     Un = normalize_columns(U)
-    r = Un.shape[1]
-    ld = _linalg_dtype(U.dtype)
-    Unl = Un.to(ld)
-    eye = torch.eye(r, dtype=ld, device=U.device)
-    T = torch.triu(Unl.T @ Unl, diagonal=1) + 0.5 * eye  # (r, r), ½ on the diagonal
-    Gamma = -torch.linalg.solve_triangular(T, eye, upper=True)
+    Gamma = gamma_from_unit_rows(Un.to(_linalg_dtype(U.dtype)).T)
     return Un, Gamma.to(U.dtype)
 
 

@@ -188,3 +188,15 @@ def test_orthonormalize_stays_orthonormal_where_gram_schmidt_fails():
     U = U + 1e-7 * torch.randn(50, 8, generator=torch.Generator().manual_seed(1))
     Q = hh.orthonormalize(U)
     assert (Q.T @ Q - torch.eye(8)).abs().max() < 1e-5
+
+
+def test_wy_factors_gradients_match_the_dense_chain():
+    """Γ's closed form is differentiable: gradients through (Û, Γ) equal those through ∏(I − 2ûûᵀ)."""
+    U = rand_u(7, 4, seed=5).requires_grad_(True)
+    G = torch.randn(7, 7, dtype=F64, generator=torch.Generator().manual_seed(6))
+    Un, Gamma = hh.wy_factors(U)
+    ((torch.eye(7, dtype=F64) + Un @ Gamma @ Un.T) * G).sum().backward()
+    V = U.detach().clone().requires_grad_(True)
+    (hh.householder_chain(V) * G).sum().backward()
+    assert (U.grad - V.grad).abs().max() < 1e-12
+    assert torch.autograd.gradcheck(lambda u: hh.wy_factors(u)[1], (U.detach().clone().requires_grad_(True),))
