@@ -23,11 +23,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 run: $(VENV)/.installed
 	$(BIN)/python serve.py
 
+# lint-imports checks the layer contract in pyproject.toml (app > views > text > training > core).
 test: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.layers

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import ui
-from hra_viz.i18n import t
+from hra_viz.app import ui
+from hra_viz.text import t
 
 st.set_page_config(page_title="HRA explained", page_icon="🪞", layout="wide")
 

@@ -8,7 +8,7 @@ import time
 import torch
 
 from benchmarks.layers import make_layers
-from hra_viz import householder as hh
+from hra_viz.core import householder as hh
 
 
 def wall(fn, n=50):

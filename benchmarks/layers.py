@@ -5,11 +5,11 @@
     python -m benchmarks.layers --quick               # a fast smoke run (not written to RESULTS.md)
 
 Peers, measured in one process and interleaved round by round so that machine noise hits all alike:
-* ``hra (ours)``       hra_viz.adapters.HRALinear (picks the cheapest exact route per call)
+* ``hra (ours)``       hra_viz.core.adapters.HRALinear (picks the cheapest exact route per call)
 * ``hra materialise``  a faithful PEFT-0.21-style HRA written here: builds H (d × d) and W H every call
 * ``peft hra``         peft.tuners.hra.layer.HRALinear (when peft is installed)
 * ``peft lora``        peft.tuners.lora.layer.Linear at the same r
-* ``lora (ours)``      hra_viz.adapters.LoRALinear at the same r
+* ``lora (ours)``      hra_viz.core.adapters.LoRALinear at the same r
 * ``base``             the frozen nn.Linear alone
 
 Each cell is the median of the timed repeats; the table gives ratios against PEFT's LoRA.
@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hra_viz.adapters import HRALinear, LoRALinear
+from hra_viz.core.adapters import HRALinear, LoRALinear
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

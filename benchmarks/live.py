@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from hra_viz import tasks as T
-from hra_viz.sweep import sweep
-from hra_viz.train import Run, RunConfig, prepare
+from hra_viz.training import tasks as T
+from hra_viz.training.sweep import sweep
+from hra_viz.training.train import Run, RunConfig, prepare
 
 METHODS = ("hra", "lora", "oft", "full", "head")
 SWEEP_R = (2, 4, 8, 16, 32)
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- machine: {platform.platform()}; CPU: {_cpu_model()}; torch {torch.__version__}; "
         f"threads {torch.get_num_threads()}; device {dev_name}",
         f"- defaults: HRA r={base.r}, batch {base.batch_size}, {args.steps} steps, Adam, per-method lr "
-        "(`hra_viz.train.DEFAULT_LR`), eval every 10 steps; each Run steps with "
+        "(`hra_viz.training.train.DEFAULT_LR`), eval every 10 steps; each Run steps with "
         f"cpu_threads={base.cpu_threads} torch thread(s) on CPU unless the row says otherwise",
         f"- load average at start: {_loadavg()}",
         f"- base model, no cache: first call in the process (imports included) {first_load_s:.2f} s; "

@@ -17,7 +17,7 @@ import math
 import sys
 from pathlib import Path
 
-from .train import _INT_FIELDS, CHOICES, RANGES, RunConfig
+from hra_viz.training.train import _INT_FIELDS, CHOICES, RANGES, RunConfig
 
 _OPTIONAL = {"alpha", "lr", "angle", "noise", "occlude"}
 
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated methods out of " + ",".join(CHOICES["method"]))
     sw.add_argument("--seeds", type=_num_list(int), default=None, help="seeds, e.g. 0,1,2")
     sw.add_argument("--lams", type=_num_list(float), default=None, help="comma-separated λ for HRA")
-    sw.add_argument("--matched-budget", action="store_true", help="LoRA at r/2 (see hra_viz.sweep)")
+    sw.add_argument("--matched-budget", action="store_true", help="LoRA at r/2 (see hra_viz.training.sweep)")
     sw.add_argument("--processes", type=int, default=None, help="worker processes (default: sequential)")
     return ap
 
@@ -109,7 +109,7 @@ def _write_table(rows, path_stem: Path, fmt: str) -> Path:
 def _train(args) -> int:
     from tqdm import tqdm
 
-    from .train import Run, prepare
+    from hra_viz.training.train import Run, prepare
 
     cfg = _config_from(args)
     prepare(cfg)
@@ -130,7 +130,7 @@ def _train(args) -> int:
     spath.write_text(json.dumps(_clean({"config": cfg.to_dict(), **summary}), indent=1, ensure_ascii=False))
     written.append(spath)
     if not args.no_html:
-        from .figures import training_curves
+        from hra_viz.views.figures import training_curves
 
         hpath = args.out / "curves.html"
         fig = training_curves(run.history, title=f"{cfg.method} on {cfg.task}")
@@ -147,7 +147,7 @@ def _train(args) -> int:
 def _sweep(args) -> int:
     from tqdm import tqdm
 
-    from .sweep import grid, sweep
+    from hra_viz.training.sweep import grid, sweep
 
     bad = [m for m in args.methods if m not in CHOICES["method"]]
     if bad:
@@ -167,7 +167,7 @@ def _sweep(args) -> int:
                    matched_budget=args.matched_budget, progress=progress, processes=args.processes)
     written = [_write_table(df, args.out / "sweep", args.format)]
     if not args.no_html:
-        from .figures import sweep_scatter
+        from hra_viz.views.figures import sweep_scatter
 
         hpath = args.out / "sweep.html"
         sweep_scatter(df).write_html(hpath, include_plotlyjs=True)

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-import ui
-from hra_viz import bridge_figures as bf
-from hra_viz import budget
-from hra_viz.i18n import t
+from hra_viz.app import ui
+from hra_viz.text import t
+from hra_viz.views.figures import bridge as bf
+from hra_viz.views import budget
 
 lang = ui.lang()
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-import ui
-from hra_viz import figures, live, overview
-from hra_viz.i18n import t
-from hra_viz.state import PRESETS
+from hra_viz.app import ui
+from hra_viz.app.state import PRESETS
+from hra_viz.text import t
+from hra_viz.views import figures, live, overview
 
 lang = ui.lang()
 D, R, OFT_BLOCK, TOKENS = 768, 8, 32, 256

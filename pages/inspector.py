@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-import ui
-from hra_viz import bridge_figures as bf
-from hra_viz import inspector, peft_io
-from hra_viz.i18n import t
+from hra_viz.app import ui
+from hra_viz.core import peft_io
+from hra_viz.text import t
+from hra_viz.views.figures import bridge as bf
+from hra_viz.views import inspector
 
 lang = ui.lang()
 seed = int(st.session_state.get("seed", 0))

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-import ui
-from hra_viz import figures, live, peft_io
-from hra_viz.i18n import run_note, run_status, t
-from hra_viz.tasks import TASKS
-from hra_viz.train import Run, RunConfig
+from hra_viz.app import ui
+from hra_viz.core import peft_io
+from hra_viz.text import run_note, run_status, t
+from hra_viz.training.tasks import TASKS
+from hra_viz.training.train import Run, RunConfig
+from hra_viz.views import figures, live
 
 lang = ui.lang()
 TICK_S = 0.4  # the fragment's timer; each tick trains for at most live.TICK_BUDGET_S

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-import ui
-from hra_viz import figures, geometry
-from hra_viz import householder as hh
-from hra_viz.i18n import t
-from hra_viz.state import constrain
+from hra_viz.app import ui
+from hra_viz.app.state import constrain
+from hra_viz.core import householder as hh
+from hra_viz.text import t
+from hra_viz.views import figures, geometry
 
 lang = ui.lang()
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import ui
-from hra_viz import figures, live
-from hra_viz.i18n import t
+from hra_viz.app import ui
+from hra_viz.text import t
+from hra_viz.views import figures, live
 
 lang = ui.lang()
 METHODS = ("hra", "lora", "oft", "full")

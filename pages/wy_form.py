@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-import ui
-from hra_viz import figures, wy_view
-from hra_viz.i18n import t
-from hra_viz.state import constrain
+from hra_viz.app import ui
+from hra_viz.app.state import constrain
+from hra_viz.text import t
+from hra_viz.views import figures, wy_view
 
 lang = ui.lang()
 TOKENS = 256

@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hra_viz import adapters as ad
-from hra_viz import householder as hh
+from hra_viz.core import adapters as ad
+from hra_viz.core.adapters import hra as hra_module
+from hra_viz.core import householder as hh
 
 F64 = torch.float64
 
@@ -538,5 +539,5 @@ def test_fused_kernel_gradcheck(lora_form):
     x = torch.randn(5, 7, dtype=F64, requires_grad=True)
     U = torch.randn(7, 3, dtype=F64, requires_grad=True)
     W, b = torch.randn(4, 7, dtype=F64), torch.randn(4, dtype=F64)
-    fn = ad._HRAChainFn.apply
+    fn = hra_module._HRAChainFn.apply
     assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, lora_form), (x, U))

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from hra_viz import budget
-from hra_viz.adapters import route_flops
+from hra_viz.core.adapters import route_flops
+from hra_viz.views import budget
 
 
 # Hand computations, written out per architecture from its config (one transformer block × layers).

@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from hra_viz import train
-from hra_viz.state import CONTROLS, parse
+from hra_viz.app.state import CONTROLS, parse
+from hra_viz.training import train
 
 # every control whose value sizes an allocation, a loop or a sweep (d, r, steps, chain, grid, …)
 SIZE_KEYS = ["r", "steps", "d", "dout", "mirrors", "stage", "layer", "rmax", "compare", "methods", "tokens",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from hra_viz import figures, geometry, wy_view
-from hra_viz import householder as hh
+from hra_viz.core import householder as hh
+from hra_viz.views import figures, geometry, wy_view
 
 
 def _naive_reflection(u):

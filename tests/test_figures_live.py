@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from plotly_json import arr
 
-from hra_viz import figures as F
-from hra_viz import live
-from hra_viz.train import Run, RunConfig
+from hra_viz.training.train import Run, RunConfig
+from hra_viz.views import figures as F
+from hra_viz.views import live
 
 
 @pytest.fixture(scope="module")

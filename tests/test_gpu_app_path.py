@@ -4,8 +4,9 @@
 import pytest
 import torch
 
-from hra_viz import live, peft_io
-from hra_viz.train import Run, RunConfig
+from hra_viz.core import peft_io
+from hra_viz.training.train import Run, RunConfig
+from hra_viz.views import live
 
 pytestmark = [
     pytest.mark.cuda,

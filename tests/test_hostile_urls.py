@@ -17,7 +17,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hra_viz.state import CONTROLS, canonical, parse
+from hra_viz.app.state import CONTROLS, canonical, parse
 
 HOSTILE: list = [
     "-1", "0", "-0", "1", "-999999", "1e9", "9" * 31, "9" * 40, "1e308", "-1e308", "1e-320", "4294967296",

@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hra_viz import householder as hh
+from hra_viz.core import householder as hh
 
 F64 = torch.float64
 

@@ -5,7 +5,7 @@ import string
 
 import pytest
 
-from hra_viz.i18n import LANGS, STRINGS, t
+from hra_viz.text import LANGS, STRINGS, t
 
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from hra_viz import householder as hh
-from hra_viz import metrics as M
-from hra_viz.adapters import HRALinear, LoRALinear, adapt
+from hra_viz.core import householder as hh
+from hra_viz.core.adapters import HRALinear, LoRALinear, adapt
+from hra_viz.training import metrics as M
 
 
 def _rand(*shape, seed=0):

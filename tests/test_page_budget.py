@@ -3,7 +3,7 @@
 from apptest_util import figs, open_page
 from plotly_json import arr
 
-from hra_viz import budget
+from hra_viz.views import budget
 
 PAGE = "pages/budget.py"
 

@@ -4,7 +4,8 @@ import torch
 from apptest_util import figs, open_page
 from plotly_json import arr
 
-from hra_viz import inspector, peft_io
+from hra_viz.core import peft_io
+from hra_viz.views import inspector
 
 PAGE = "pages/inspector.py"
 

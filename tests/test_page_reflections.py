@@ -7,8 +7,8 @@ from apptest_util import open_page
 from plotly_json import arr
 from streamlit.testing.v1 import AppTest
 
-from hra_viz import geometry
-from hra_viz import householder as hh
+from hra_viz.core import householder as hh
+from hra_viz.views import geometry
 
 
 def _run(lang: str = "en", **query) -> AppTest:

@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from hra_viz import peft_io
-from hra_viz.adapters import HRALinear
-from hra_viz.peft_io import CONFIG_NAME, WEIGHTS_NAME
+from hra_viz.core import peft_io
+from hra_viz.core.adapters import HRALinear
+from hra_viz.core.peft_io import CONFIG_NAME, WEIGHTS_NAME
 
 peft = pytest.importorskip("peft")
 
@@ -131,8 +131,8 @@ def test_dtypes_round_trip(tmp_path):
 def test_export_run_zip_loads_in_peft(tmp_path):
     from safetensors.torch import load_file
 
-    from hra_viz.tasks import load_task
-    from hra_viz.train import Run, RunConfig
+    from hra_viz.training.tasks import load_task
+    from hra_viz.training.train import Run, RunConfig
 
     run = Run(RunConfig(task="moons-rotate", r=4, steps=5, seed=3))
     run.step(5)
@@ -154,7 +154,7 @@ def test_export_run_zip_loads_in_peft(tmp_path):
 
 
 def test_export_refuses_other_methods():
-    from hra_viz.train import Run, RunConfig
+    from hra_viz.training.train import Run, RunConfig
 
     with pytest.raises(ValueError, match="only HRA runs"):
         peft_io.export_run_zip(Run(RunConfig(task="moons-rotate", method="lora", steps=1)))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hra_viz.i18n import STRINGS
-from hra_viz.state import CONTROLS, PRESETS, canonical, constrain, parse, preset_params
+from hra_viz.app.state import CONTROLS, PRESETS, canonical, constrain, parse, preset_params
+from hra_viz.text import STRINGS
 
 SHARED_URL_KEYS = ("r", "method", "task", "seed", "lam", "lr", "steps", "lang")
 
@@ -150,5 +150,5 @@ def test_constrain_r_le_d():
 
 
 def test_task_choices_match_tasks_module():
-    tasks = pytest.importorskip("hra_viz.tasks")
+    tasks = pytest.importorskip("hra_viz.training.tasks")
     assert set(CONTROLS["task"].choices) == set(tasks.TASKS)

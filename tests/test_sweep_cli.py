@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from hra_viz import cli
-from hra_viz import tasks as T
-from hra_viz.sweep import compare, grid, sweep
-from hra_viz.train import RunConfig
+from hra_viz.training import tasks as T
+from hra_viz.training.sweep import compare, grid, sweep
+from hra_viz.training.train import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 

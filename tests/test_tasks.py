@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from hra_viz import tasks as T
+from hra_viz.training import tasks as T
 
 TASK_NAMES = list(T.TASKS)
 

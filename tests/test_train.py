@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from hra_viz import tasks as T
-from hra_viz.train import RANGES, Run, RunConfig, prepare, resolve_device
+from hra_viz.training import tasks as T
+from hra_viz.training.train import RANGES, Run, RunConfig, prepare, resolve_device
 
 TIMING = {"step_time_s", "elapsed_s"}
 
@@ -88,7 +88,7 @@ def test_huge_learning_rate_stops_cleanly_with_the_last_finite_state():
 
 
 def test_status_codes_and_note_codes():
-    from hra_viz.i18n import run_note, run_status
+    from hra_viz.text import run_note, run_status
 
     run = Run(RunConfig(method="hra", r=3, steps=5, device="cpu"))  # odd r: symmetric init falls back
     assert (run.status_code, run.status_args) == ("ready", {})
@@ -170,7 +170,7 @@ def test_summary_at_identity_init_has_no_drift_and_hra_diagnostics():
 
 
 def test_lambda_adds_the_orthogonality_penalty():
-    from hra_viz.adapters import orthogonality_loss
+    from hra_viz.core.adapters import orthogonality_loss
 
     cfg = RunConfig(steps=1, device="cpu")
     plain, reg = Run(cfg), Run(cfg.replace(lam=0.5))

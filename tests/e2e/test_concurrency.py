@@ -7,7 +7,7 @@ import threading
 import pytest
 from e2e_util import exceptions, trace_xy, wait_idle
 
-from hra_viz.train import Run, RunConfig
+from hra_viz.training.train import Run, RunConfig
 
 N_SESSIONS = 8
 STEPS = 20

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from e2e_util import exceptions, goto, warnings_text
 
-from hra_viz.state import CONTROLS, parse
+from hra_viz.app.state import CONTROLS, parse
 
 NASTY = ["-1", "1e308", "NaN", "<script>alert(1)</script>", "../../etc/passwd", "٣"]
 PAGES = ["training", "wy-form", "reflect"]

@@ -1,6 +1,6 @@
 """Numbers for the home page "HRA in one minute": parameters, spectrum kept, cost per step.
 
-Everything runs the real adapters from ``hra_viz.adapters`` on one Linear layer; nothing is typed in.
+Everything runs the real adapters from ``hra_viz.core.adapters`` on one Linear layer; nothing is typed in.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .adapters import adapt, trainable_parameters
+from hra_viz.core.adapters import adapt, trainable_parameters
 
 __all__ = ["parameter_budget", "spectrum_kept", "step_cost", "COMPARED"]
 

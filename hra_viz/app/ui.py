@@ -20,9 +20,9 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from hra_viz import figures
-from hra_viz.i18n import t
-from hra_viz.state import CONTROLS, PRESETS, canonical, parse, preset_params, presets_for
+from hra_viz.app.state import CONTROLS, PRESETS, canonical, parse, preset_params, presets_for
+from hra_viz.text import t
+from hra_viz.views import figures
 
 _WARN_KEY = "_url_warnings"
 _RERUNS_KEY = "_url_fix_reruns"

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import t
+from hra_viz.text import t
 
 __all__ = [
     "Control",

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import householder as hh
-from . import metrics as M
-from .peft_io import HRAAdapter, adapter_files, read_adapter_files, run_vectors
+from hra_viz.core import householder as hh
+from hra_viz.core.peft_io import HRAAdapter, adapter_files, read_adapter_files, run_vectors
+from hra_viz.training import metrics as M
 
 __all__ = ["layer_table", "layer_detail", "plane_projection", "example_adapter", "EXAMPLE_CONFIG"]
 
@@ -106,7 +106,7 @@ def layer_detail(U: torch.Tensor, apply_gs: bool = False) -> dict:
 def example_adapter(seed: int = 0) -> HRAAdapter:
     """A real HRA adapter, trained here and now (deterministic from ``seed``), read back through the
     same PEFT file format and parser as an upload: ``save`` to bytes in memory, then ``read``."""
-    from .train import Run, RunConfig
+    from hra_viz.training.train import Run, RunConfig
 
     run = Run(RunConfig(**{**EXAMPLE_CONFIG, "seed": seed}))
     run.step(run.cfg.steps)

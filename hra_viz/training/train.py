@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from . import metrics as M
-from .adapters import (
+from hra_viz.core.adapters import (
     HRAConv2d,
     HRALinear,
     OddRankWarning,
@@ -34,7 +33,8 @@ from .adapters import (
     orthogonality_loss,
     trainable_parameters,
 )
-from .tasks import TASK_PARAM_RANGES, TASKS, load_task
+from hra_viz.training import metrics as M
+from hra_viz.training.tasks import TASK_PARAM_RANGES, TASKS, load_task
 
 __all__ = [
     "RunConfig",

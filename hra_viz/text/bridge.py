@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (Japanese glyphs count as width 2, so prose lines cannot be wrapped at 110 columns)
-"""EN/JA texts of the adapter inspector, the budget calculator and the PEFT export (issue 6).
+"""EN/JA texts of the adapter inspector, the budget calculator and the PEFT export.
 
-Kept in their own module so that ``i18n.STRINGS`` gains them with one line; same rules as ``i18n``.
+Same rules as every area of ``hra_viz.text``.
 """
 
 STRINGS: dict[str, dict[str, str]] = {

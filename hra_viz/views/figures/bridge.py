@@ -10,10 +10,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import METHOD_COLORS, MIRROR_COLORS, _base, _heat, _name
-from .i18n import t
+from hra_viz.text import t
+from hra_viz.views.figures.style import METHOD_COLORS, MIRROR_COLORS, _base, _heat, _name
 
-__all__ = ["layer_norm_bars", "gram_gamma", "reflection_planes", "budget_bars"]
+__all__ = [
+    "layer_norm_bars",
+    "gram_gamma",
+    "reflection_planes",
+    "budget_bars",
+]
 
 
 def layer_norm_bars(df: pd.DataFrame, lang: str) -> go.Figure:

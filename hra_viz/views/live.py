@@ -2,7 +2,7 @@
 
 Everything here is pure engine code (no streamlit): it reads ``train.Run`` objects or trains short
 runs and returns numpy arrays, dicts and DataFrames, never models, so that results can be cached
-(``st.cache_data``) and handed to ``hra_viz.figures``. Notation as in the paper: U (d_in × r), Û its
+(``st.cache_data``) and handed to ``hra_viz.views.figures``. Notation as in the paper: U (d_in × r), Û its
 column-normalised copy, H = I + Û Γ Ûᵀ, W' = W H.
 """
 
@@ -16,11 +16,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import metrics as M
-from .adapters import HRAConv2d, HRALinear, adapter_layers, trainable_parameters
-from .sweep import compare, sweep
-from .tasks import TASKS, decision_grid, load_task
-from .train import Run, RunConfig
+from hra_viz.core.adapters import HRAConv2d, HRALinear, adapter_layers, trainable_parameters
+from hra_viz.training import metrics as M
+from hra_viz.training.sweep import compare, sweep
+from hra_viz.training.tasks import TASKS, decision_grid, load_task
+from hra_viz.training.train import Run, RunConfig
 
 __all__ = [
     "max_rank",

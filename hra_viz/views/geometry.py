@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from . import householder as hh
+from hra_viz.core import householder as hh
 
 __all__ = ["mirror_vectors", "shape_points", "chain_stages", "pair_report", "preservation", "mirror_segments"]
 

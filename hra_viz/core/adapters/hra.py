@@ -2,7 +2,7 @@
 
 HRA (Yuan et al., 2024) keeps a frozen layer W (d_out × d_in) and learns U (d_in × r):
 
-    W' = W H,   H = H_1 … H_r = I + Û Γ Ûᵀ   (see ``hra_viz.householder``)
+    W' = W H,   H = H_1 … H_r = I + Û Γ Ûᵀ   (see ``hra_viz.core.householder``)
 
 No layer here ever builds a d × d matrix. ``HRALinear`` picks, on each call, the cheapest of two
 exact routes (N tokens):
@@ -17,70 +17,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import householder as hh
+from .. import householder as hh
+from .base import HRA_INITS, HRA_VARIANTS, OddRankWarning, _adapter_dtype, _check_rank, route_flops
 
-__all__ = [
-    "HRALinear",
-    "HRAConv2d",
-    "LoRALinear",
-    "OFTLinear",
-    "METHODS",
-    "adapt",
-    "adapter_layers",
-    "trainable_parameters",
-    "orthogonality_loss",
-    "route_flops",
-    "OddRankWarning",
-]
-
-METHODS = ("hra", "lora", "oft", "full", "head")
-HRA_INITS = ("symmetric", "random", "null")
-HRA_VARIANTS = ("chain", "orthonormal")
-
-
-class OddRankWarning(UserWarning):
-    """Symmetric init was asked for with an odd r; a random init was used instead."""
-
-
-# --------------------------------------------------------------------------------------------
-# cost model: which exact route is cheapest for this call
-
-
-def route_flops(
-    n_tokens: int, d_in: int, d_out: int, r: int, *, input_grad: bool, backward: bool = True
-) -> dict[str, int]:
-    """Flops (2 per multiply-add) that each HRA route adds on top of the frozen layer's own work.
-
-    The frozen layer's own work is its forward (2·N·d_in·d_out) and, when the input needs a
-    gradient, its input backward (another 2·N·d_in·d_out). ``materialise`` is PEFT 0.21's route:
-    build H (d_in × d_in) and W H on every call.
-    """
-    N, a, o = n_tokens, d_in, d_out
-    act = 4 * N * a * r + 2 * N * r * r
-    lora = 2 * N * a * r + 2 * N * r * r + 2 * o * a * r + 2 * N * r * o
-    mat = 4 * a * a * r + 2 * o * a * a
-    if backward:
-        # activation side: dZ = dx'Û, dÛ += dx'ᵀZ, dP = dZΓ, dΓ = dZᵀP, dÛ += xᵀdP (+ dPÛᵀ into dx)
-        act += 6 * N * a * r + 4 * N * r * r + (2 * N * a * r if input_grad else 0)
-        if not input_grad:
-            act += 2 * N * a * o  # dx' = dy W is needed for U's gradient even when x needs none
-        # LoRA form: dZ = dyA, dA = dyᵀZ, dÛ += WᵀdA, dP, dΓ, dÛ += xᵀdP (+ dPÛᵀ into dx)
-        lora += (
-            4 * N * o * r
-            + 2 * o * a * r
-            + 4 * N * r * r
-            + 2 * N * a * r
-            + (2 * N * a * r if input_grad else 0)
-        )
-        # materialise: backward through W H and through the r rank-1 updates of H
-        mat += 2 * o * a * a + 4 * a * a * r
-    return {"activation": act, "lora": lora, "materialise": mat}
+__all__ = ["HRALinear", "HRAConv2d"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,24 +87,6 @@ class _HRAChainFn(torch.autograd.Function):
         dx = dxp.addmm_(dZ, Mt) if need_x else None
         return dx, dVt.t(), None, None, None
 
-
-# --------------------------------------------------------------------------------------------
-# HRA
-
-
-def _check_rank(r, d_in: int, what: str) -> int:
-    if isinstance(r, bool) or not isinstance(r, int):
-        raise ValueError(f"r must be an integer; got {r!r}")
-    if r < 1:
-        raise ValueError(f"r must be ≥ 1; got r={r}")
-    if r > d_in:
-        raise ValueError(f"r={r} is larger than the input size d_in={d_in} of {what}: use 1 ≤ r ≤ {d_in}")
-    return r
-
-
-def _adapter_dtype(weight: torch.Tensor) -> torch.dtype:
-    """Adapter parameters train in float32 (float64 if the base is float64), even on a bf16 base."""
-    return torch.float64 if weight.dtype == torch.float64 else torch.float32
 
 
 class _HRAMixin:
@@ -380,232 +307,3 @@ class HRAConv2d(_HRAMixin, nn.Module):
         W = self.base.weight
         W.copy_(self._weight_side(W.flatten(1), transpose=True).view_as(W))
         self.merged = False
-
-
-# --------------------------------------------------------------------------------------------
-# LoRA and OFT, so every comparison in the app runs through this code
-
-
-class LoRALinear(nn.Module):
-    """y = base(x) + (α/r) · x Aᵀ Bᵀ with A (r × d_in) kaiming-uniform and B (d_out × r) = 0."""
-
-    def __init__(
-        self, base: nn.Linear, r: int, alpha: float | None = None, *, generator: torch.Generator | None = None
-    ):
-        super().__init__()
-        if not isinstance(base, nn.Linear):
-            raise ValueError(f"LoRALinear wraps an nn.Linear; got {type(base).__name__}")
-        self.r = _check_rank(r, base.in_features, "this Linear layer")
-        self.alpha = float(r if alpha is None else alpha)
-        if not math.isfinite(self.alpha) or self.alpha <= 0:
-            raise ValueError(f"alpha must be a positive finite number; got {alpha!r}")
-        self.scaling = self.alpha / r
-        self.base = base.requires_grad_(False)
-        self.in_features, self.out_features = base.in_features, base.out_features
-        dtype, dev = _adapter_dtype(base.weight), base.weight.device
-        A = torch.empty(r, base.in_features, dtype=dtype)
-        nn.init.kaiming_uniform_(A, a=math.sqrt(5), generator=generator)
-        self.lora_A = nn.Parameter(A.to(dev))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, dtype=dtype, device=dev))
-        self.merged = False
-
-    def extra_repr(self) -> str:
-        return f"r={self.r}, alpha={self.alpha:g}, merged={self.merged}"
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.base(x)
-        if self.merged:
-            return y
-        dt = self.base.weight.dtype
-        return y + F.linear(F.linear(x.to(dt), self.lora_A.to(dt)), self.lora_B.to(dt)) * self.scaling
-
-    @torch.no_grad()
-    def delta_weight(self) -> torch.Tensor:
-        return (self.lora_B @ self.lora_A * self.scaling).to(self.base.weight.dtype)
-
-    @torch.no_grad()
-    def merge(self) -> None:
-        if not self.merged:
-            self.base.weight.add_(self.delta_weight())
-            self.merged = True
-
-    @torch.no_grad()
-    def unmerge(self) -> None:
-        if self.merged:
-            self.base.weight.sub_(self.delta_weight())
-            self.merged = False
-
-
-class OFTLinear(nn.Module):
-    """W' = W R with R = diag(R_1 … R_k) block-diagonal, R_i = (I − S_i)⁻¹ (I + S_i), S_i skew (b × b).
-
-    Each block has b(b−1)/2 parameters (S_i's strict upper triangle), zero at init, so R = I.
-    R is orthogonal, so like HRA it keeps W's singular values and the angles between its neurons.
-    """
-
-    def __init__(self, base: nn.Linear, block_size: int):
-        super().__init__()
-        if not isinstance(base, nn.Linear):
-            raise ValueError(f"OFTLinear wraps an nn.Linear; got {type(base).__name__}")
-        b = block_size
-        if isinstance(b, bool) or not isinstance(b, int) or b < 2:
-            raise ValueError(f"block_size must be an integer ≥ 2; got {block_size!r}")
-        if base.in_features % b:
-            divisors = [k for k in range(2, min(base.in_features, 64) + 1) if base.in_features % k == 0]
-            raise ValueError(f"block_size={b} does not divide d_in={base.in_features}; try one of {divisors}")
-        self.block_size = b
-        self.n_blocks = base.in_features // b
-        self.base = base.requires_grad_(False)
-        self.in_features, self.out_features = base.in_features, base.out_features
-        dtype, dev = _adapter_dtype(base.weight), base.weight.device
-        self.oft_s = nn.Parameter(torch.zeros(self.n_blocks, b * (b - 1) // 2, dtype=dtype, device=dev))
-        self.register_buffer("_iu", torch.triu_indices(b, b, offset=1, device=dev), persistent=False)
-        self.merged = False
-
-    def extra_repr(self) -> str:
-        return f"block_size={self.block_size}, n_blocks={self.n_blocks}, merged={self.merged}"
-
-    def rotation_blocks(self) -> torch.Tensor:
-        """R_i for every block, shape (k, b, b), by the Cayley transform of S_i."""
-        k, b = self.n_blocks, self.block_size
-        S = self.oft_s.new_zeros(k, b, b)
-        S[:, self._iu[0], self._iu[1]] = self.oft_s
-        S = S - S.transpose(1, 2)
-        eye = torch.eye(b, dtype=S.dtype, device=S.device).expand(k, b, b)
-        return torch.linalg.solve(eye - S, eye + S)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.merged:
-            return self.base(x)
-        W = self.base.weight
-        R = self.rotation_blocks().to(W.dtype)
-        xb = x.to(W.dtype).reshape(*x.shape[:-1], self.n_blocks, self.block_size)  # (…, k, b)
-        xr = torch.einsum("...kb,kcb->...kc", xb, R).reshape(*x.shape)  # x' = x Rᵀ
-        return self.base(xr).to(x.dtype)
-
-    def merged_weight(self) -> torch.Tensor:
-        W = self.base.weight
-        R = self.rotation_blocks().to(W.dtype)
-        Wb = W.reshape(self.out_features, self.n_blocks, self.block_size)
-        return torch.einsum("okb,kbc->okc", Wb, R).reshape_as(W)
-
-    @torch.no_grad()
-    def delta_weight(self) -> torch.Tensor:
-        return self.merged_weight() - self.base.weight
-
-    @torch.no_grad()
-    def merge(self) -> None:
-        if not self.merged:
-            self.base.weight.copy_(self.merged_weight())
-            self.merged = True
-
-    @torch.no_grad()
-    def unmerge(self) -> None:
-        if self.merged:
-            W = self.base.weight
-            R = self.rotation_blocks().to(W.dtype)
-            Wb = W.reshape(self.out_features, self.n_blocks, self.block_size)
-            W.copy_(torch.einsum("okc,kbc->okb", Wb, R).reshape_as(W))  # W Rᵀ
-            self.merged = False
-
-
-# --------------------------------------------------------------------------------------------
-# adapt a whole model
-
-ADAPTER_TYPES = (HRALinear, HRAConv2d, LoRALinear, OFTLinear)
-
-
-def _set_submodule(model: nn.Module, name: str, module: nn.Module) -> None:
-    parent_name, _, child = name.rpartition(".")
-    parent = model.get_submodule(parent_name) if parent_name else model
-    setattr(parent, child, module)
-
-
-def _resolve_targets(model: nn.Module, targets: Sequence[str] | None, allowed: tuple[type, ...]) -> list[str]:
-    modules = dict(model.named_modules())
-    if targets is None:
-        names = [n for n, m in modules.items() if isinstance(m, nn.Linear) and n]
-        if not names:
-            raise ValueError("the model has no nn.Linear layer to adapt")
-        return names
-    if isinstance(targets, str):
-        targets = [targets]
-    names = []
-    for t in targets:
-        if t not in modules:
-            raise ValueError(
-                f"target {t!r} is not a module of the model; modules are: {sorted(n for n in modules if n)}"
-            )
-        if not isinstance(modules[t], allowed):
-            kinds = " or ".join(a.__name__ for a in allowed)
-            raise ValueError(f"target {t!r} is a {type(modules[t]).__name__}, not an {kinds}")
-        names.append(t)
-    return names
-
-
-def adapt(
-    model: nn.Module,
-    method: str,
-    *,
-    targets: Sequence[str] | None = None,
-    r: int = 8,
-    alpha: float | None = None,
-    block_size: int = 4,
-    init: str = "symmetric",
-    variant: str = "chain",
-    seed: int | None = None,
-) -> nn.Module:
-    """Wrap the target layers of ``model`` in place and freeze everything else; return the model.
-
-    method: ``hra`` | ``lora`` | ``oft`` wrap the targets (default: every nn.Linear; HRA also takes
-    Conv2d targets); ``full`` trains every parameter; ``head`` trains only the last nn.Linear.
-    ``seed`` makes the adapter init deterministic.
-    """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-    if any(isinstance(m, ADAPTER_TYPES) for m in model.modules()):
-        raise ValueError("this model is already adapted; adapt a fresh copy of the base model")
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    model.requires_grad_(method == "full")
-    if method == "full":
-        return model
-    if method == "head":
-        linears = _resolve_targets(model, targets, (nn.Linear,))
-        model.get_submodule(linears[-1]).requires_grad_(True)
-        return model
-    allowed = (nn.Linear, nn.Conv2d) if method == "hra" else (nn.Linear,)
-    for name in _resolve_targets(model, targets, allowed):
-        layer = model.get_submodule(name)
-        try:
-            if method == "hra":
-                cls = HRAConv2d if isinstance(layer, nn.Conv2d) else HRALinear
-                new = cls(layer, r, init=init, variant=variant, generator=gen)
-            elif method == "lora":
-                new = LoRALinear(layer, r, alpha, generator=gen)
-            else:
-                new = OFTLinear(layer, block_size)
-        except ValueError as e:
-            raise ValueError(f"layer {name!r}: {e}") from None
-        _set_submodule(model, name, new)
-    return model
-
-
-def adapter_layers(
-    model: nn.Module, kind: type | tuple[type, ...] = ADAPTER_TYPES
-) -> Iterable[tuple[str, nn.Module]]:
-    """(name, module) for every adapter layer of ``kind`` in the model."""
-    return [(n, m) for n, m in model.named_modules() if isinstance(m, kind)]
-
-
-def trainable_parameters(model: nn.Module) -> int:
-    """Number of scalars that receive gradients."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def orthogonality_loss(model: nn.Module) -> torch.Tensor:
-    """Σ over HRA layers of ‖I − ÛᵀÛ‖²_F, the paper's regulariser (multiply by λ)."""
-    terms = [m.orthogonality_penalty() for _, m in adapter_layers(model, (HRALinear, HRAConv2d))]
-    if not terms:
-        p = next(model.parameters(), None)
-        return torch.zeros((), device=p.device if p is not None else "cpu")
-    return torch.stack([t.to(terms[0].dtype) for t in terms]).sum()

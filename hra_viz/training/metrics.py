@@ -5,7 +5,7 @@ column-normalised copy, H = H_1 … H_r = I + Û Γ Ûᵀ, W' = W H. For the oth
 effective weight (LoRA: W + (α/r) B A, OFT: W R, full / head: the trained weight).
 
 No function here trains or builds a d × d matrix in the engine path; the dense references live in
-``hra_viz.householder`` and are used by the tests only.
+``hra_viz.core.householder`` and are used by the tests only.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import householder as hh
-from .adapters import HRAConv2d, HRALinear, LoRALinear, OFTLinear
+from hra_viz.core import householder as hh
+from hra_viz.core.adapters import HRAConv2d, HRALinear, LoRALinear, OFTLinear
 
 __all__ = [
     "accuracy",

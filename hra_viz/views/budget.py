@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .adapters import route_flops
+from hra_viz.core.adapters import route_flops
 
 __all__ = [
     "Layer",
@@ -370,7 +370,7 @@ def budget_table(
     return pd.DataFrame(rows, columns=cols), errors
 
 
-if __name__ == "__main__":  # python -m hra_viz.budget: the counts quoted in the README / report
+if __name__ == "__main__":  # python -m hra_viz.views.budget: the counts quoted in the README / report
     for name in ARCHS:
         counts = {
             "hra r=8": trainable_parameters(name, "hra", r=8),

@@ -425,7 +425,7 @@ def adapter_zip(files: Mapping[str, bytes]) -> bytes:
 
 def run_vectors(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """{module name in the base model: U} for every HRA layer of an adapted model."""
-    from .adapters import HRAConv2d, HRALinear
+    from hra_viz.core.adapters import HRAConv2d, HRALinear
 
     return {
         n: m.u.detach().to("cpu", torch.float32).clone()
@@ -460,7 +460,7 @@ called `net`. The adapted modules are therefore named `net.0`, `net.2`, `net.4`
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file
-from hra_viz.tasks import load_task          # pip install -e . in the hra-viz repository
+from hra_viz.training.tasks import load_task          # pip install -e . in the hra-viz repository
 
 base = load_task("{task}", seed={task_seed}).base_model      # rebuilt deterministically from the seed
 base.load_state_dict(load_file("base_model.safetensors"))    # or: exactly the weights used here

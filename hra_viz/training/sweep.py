@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from .train import Run, RunConfig, prepare
+from hra_viz.training.train import Run, RunConfig, prepare
 
 __all__ = ["compare", "sweep", "grid", "run_one"]
 

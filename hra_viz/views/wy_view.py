@@ -12,8 +12,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import householder as hh
-from .adapters import route_flops
+from hra_viz.core import householder as hh
+from hra_viz.core.adapters import route_flops
 
 __all__ = ["make_u", "wy_report", "wy_timing", "flop_table"]
 

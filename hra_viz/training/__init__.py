@@ -1,0 +1,1 @@
+"""Layer 2, training: tasks (toy and real models), runs, metrics, sweeps and pilots."""
