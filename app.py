@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from hra_viz.app import ui
+from hra_viz.app import studies, ui
 from hra_viz.text import t
 
 st.set_page_config(page_title="HRA explained", page_icon="🪞", layout="wide")
+studies.start_warmup()  # once per server: the default studies, in the background (serve.py starts it earlier)
 
 if "lang" not in st.session_state:  # page titles below need the language before the URL is checked
     ui.init_lang()

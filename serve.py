@@ -9,6 +9,8 @@ directory unused before the server starts removes it. Streamlit's own settings s
 """
 
 import sys
+import threading
+import time
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -17,8 +19,23 @@ from streamlit.web import cli
 APP = str(Path(__file__).with_name("app.py"))
 
 
+def _warm_when_ready(timeout_s: float = 120.0) -> None:
+    """Start the default studies (hra_viz.app.studies) as soon as Streamlit's runtime exists, so that
+    they share its cache: the first visitor finds them done or under way, never not started."""
+    from streamlit.runtime import Runtime
+
+    deadline = time.monotonic() + timeout_s
+    while not Runtime.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)  # bounded by the deadline
+    if Runtime.exists():
+        from hra_viz.app import studies
+
+        studies.start_warmup()
+
+
 def main() -> int:
     PagesManager.uses_pages_directory = False  # app.py's st.navigation owns the pages
+    threading.Thread(target=_warm_when_ready, name="hra-viz-warm-start", daemon=True).start()
     sys.argv = ["streamlit", "run", APP, *sys.argv[1:]]
     return cli.main()
 

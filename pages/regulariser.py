@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from hra_viz.app import ui
+from hra_viz.app import studies, ui
 from hra_viz.text import t
-from hra_viz.views import figures, live
+from hra_viz.views import figures
 
 lang = ui.lang()
 
@@ -19,14 +19,8 @@ with st.sidebar:
 
 seed = int(st.session_state.get("seed", 0))
 device = st.session_state.get("device_resolved", "cpu")
-r = min(r_raw, live.max_rank(task))
-lams = tuple(sorted(set([0.0, lam, 1e-2, 1e-1])))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _study(task, r, steps, seed, lams, lr, device):
-    return live.lambda_study(task, r, steps, seed, lams, lr, 10, device)
-
+key = studies.lambda_args(task, r_raw, lam, lr, steps, seed, device)
+r, lams = key[1], key[4]  # r capped at the narrowest layer; λ ∈ {0, λ, 1e-2, 1e-1}
 
 st.title(t("lam.title", lang))
 st.markdown(t("lam.intro", lang))
@@ -40,17 +34,23 @@ if r < r_raw:
 if r % 2:
     st.warning(t("lam.odd", lang, r=r))
 
-key = (task, r, steps, seed, lams, lr, device)
 label = ", ".join(f"{v:g}" for v in lams) + ", ∞"
+warm = studies.warm_state("lambda", key)
 if st.button(t("lam.run", lang, lams=label, steps=steps), key="lam_run", type="primary"):
     with st.spinner(t("spec.training", lang)):
-        _study(*key)
+        studies.lambda_study(*key)
     st.session_state["lam_key"] = key
+elif warm and warm["state"] == "done":
+    st.session_state["lam_key"] = key
+    st.caption(t("warm.ready", lang, s=warm["seconds"]))
+elif warm and warm["state"] in ("queued", "running"):
+    studies.wait_panel("lambda", key, lang)
+    st.stop()
 if st.session_state.get("lam_key") != key:
     st.info(t("spec.press", lang), icon="▶️")
     st.stop()
 
-curves, summary = _study(*key)
+curves, summary = studies.lambda_study(*key)
 summ = summary.set_index("lam")
 fig = figures.lambda_curves(curves, lang)
 chain0 = summ.loc["0"]

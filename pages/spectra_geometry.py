@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from hra_viz.app import ui
+from hra_viz.app import studies, ui
 from hra_viz.text import t
 from hra_viz.views import figures, live
 
 lang = ui.lang()
-METHODS = ("hra", "lora", "oft", "full")
+METHODS = studies.SPECTRA_METHODS
 
 with st.sidebar:
     st.markdown(f"**{t('page.spectra', lang)}**")
@@ -19,30 +19,30 @@ with st.sidebar:
 
 seed = int(st.session_state.get("seed", 0))
 device = st.session_state.get("device_resolved", "cpu")
-r = min(r_raw, live.max_rank(task))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _report(task, r, steps, seed, device):
-    """Plain arrays and numbers (never models), keyed by the settings."""
-    return live.spectra_report(task, r, steps, seed, METHODS, device)
-
+key = studies.spectra_args(task, r_raw, steps, seed, device)
+r = key[1]  # capped at the narrowest layer
 
 st.title(t("spec.title", lang))
 st.markdown(t("spec.intro", lang))
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r, task=task))
 
-key = (task, r, steps, seed, device)
+warm = studies.warm_state("spectra", key)
 if st.button(t("spec.run", lang, r=r, steps=steps), key="spec_run", type="primary"):
     with st.spinner(t("spec.training", lang)):
-        _report(*key)
+        studies.spectra_report(*key)
     st.session_state["spec_key"] = key
+elif warm and warm["state"] == "done":
+    st.session_state["spec_key"] = key
+    st.caption(t("warm.ready", lang, s=warm["seconds"]))
+elif warm and warm["state"] in ("queued", "running"):
+    studies.wait_panel("spectra", key, lang)
+    st.stop()
 if st.session_state.get("spec_key") != key:
     st.info(t("spec.press", lang), icon="▶️")
     st.stop()
 
-rep = _report(*key)
+rep = studies.spectra_report(*key)
 table = live.spectra_table(rep)
 layer = rep["layers"][min(layer_i, len(rep["layers"])) - 1]
 row = table[table.layer == layer].set_index("method")

@@ -74,6 +74,12 @@ class Server:
                     return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far, in seconds."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self) -> None:
         proc = self.proc
         try:
@@ -91,21 +97,30 @@ class Server:
             self._fh.close()
 
 
-def start_server(cache: Path, log: Path) -> Server:
-    """``streamlit run app.py`` on a free port, headless, no file watcher; returns once healthy."""
+SERVER_FLAGS = {  # how Streamlit's own e2e suite starts its server
+    "server.address": "127.0.0.1",
+    "server.headless": "true",
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "browser.gatherUsageStats": "false",
+    "global.developmentMode": "false",
+}
+
+
+def start_server(cache: Path, log: Path, script: Path | None = None, **flags: str) -> Server:
+    """``serve.py`` (app.py) on a free port, headless, no file watcher; returns once healthy.
+
+    ``script``: serve that Streamlit script instead (``streamlit run script``), e.g. a minimal page to
+    time against. ``flags``: Streamlit options to override, ``_`` for ``.`` (``server_runOnSave="true"``).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}  # the flags decide
-    env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1")
-    cmd = [
-        sys.executable, "serve.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false",
-        "--browser.gatherUsageStats", "false",
-        "--global.developmentMode", "false",
-    ]  # fmt: skip
+    env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1", HRA_VIZ_WARM="1")  # as `make run`
+    opts = {**SERVER_FLAGS, "server.port": str(port), **{k.replace("_", "."): v for k, v in flags.items()}}
+    head = [sys.executable, "serve.py"]
+    if script is not None:
+        head = [sys.executable, "-m", "streamlit", "run", str(script)]
+    cmd = head + [a for k, v in opts.items() for a in (f"--{k}", v)]
     fh = open(log, "wb")  # noqa: SIM115 - closed by Server.stop()
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
