@@ -222,12 +222,21 @@ def settle(server, quiet_s: float = 2.0, limit_s: float = 60.0) -> float:
     return time.monotonic() - t0
 
 
-def serving_cost(browser, paths: list[str], watch: bool, log: Path, repeats: int) -> dict:
-    """Server CPU-seconds per fresh visit of each page, and idle CPU, with the watcher on or off."""
+SERVING_SETUPS = {  # name -> (file watcher on, import heap frozen out of gc)
+    "before: watcher on, full gc": (True, False),
+    "watcher off, full gc": (False, False),
+    "now: watcher off, gc.freeze": (False, True),
+}
+
+
+def serving_cost(browser, paths: list[str], watch: bool, freeze: bool, log: Path, repeats: int) -> dict:
+    """Server CPU-seconds per fresh visit of each page, and idle CPU, with the watcher on or off and
+    the import heap frozen (serve.py) or not."""
     import time
 
     flags = {"server_fileWatcherType": "auto", "server_folderWatchBlacklist": "none-so-.venv-is-watched"}
-    server = start_server(ROOT / ".cache" / "hra_viz", log, **(flags if watch else {}))
+    env = {"HRA_VIZ_GC_FREEZE": "1" if freeze else "0", "HRA_VIZ_WARM": "0"}  # no background study
+    server = start_server(ROOT / ".cache" / "hra_viz", log, env_extra=env, **(flags if watch else {}))
     try:
         for p in paths:  # warm: imports, base models, caches
             interactive_s(browser, f"{server.url}/{p}")
@@ -391,30 +400,33 @@ def main_serving(args, argv) -> int:
     try:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            for watch in (True, False):
-                res[watch] = serving_cost(browser, paths, watch, log, args.repeats)
-                print(f"  watcher {'on ' if watch else 'off'}: " + " ".join(
-                    f"{p or '/'}={statistics.median(v):.2f}" for p, v in res[watch]["per_page"].items())
-                    + f"  idle {res[watch]['idle_core_pct']:.1f} %", flush=True)
+            for name, (watch, freeze) in SERVING_SETUPS.items():
+                res[name] = serving_cost(browser, paths, watch, freeze, log, args.repeats)
+                print(f"  {name}: " + " ".join(
+                    f"{p or '/'}={statistics.median(v):.2f}" for p, v in res[name]["per_page"].items())
+                    + f"  idle {res[name]['idle_core_pct']:.1f} %", flush=True)
         finally:
             browser.close()
     finally:
         pw.stop()
     n = args.repeats
+    names = list(SERVING_SETUPS)
+    first, last = names[0], names[-1]
     lines = [
-        f"| page (EN) | server CPU-s per fresh visit, watcher on (old `make run`), median of {n} "
-        f"| watcher off (`.streamlit/config.toml`) | on ÷ off |",
-        "|---|---:|---:|---:|",
+        f"| page (EN): server CPU-s per fresh visit, median of {n} | " + " | ".join(names)
+        + f" | {first.split(':')[0]} ÷ {last.split(':')[0]} |",
+        "|---|" + "---:|" * (len(names) + 1),
     ]
+    med = {nm: {p: statistics.median(v) for p, v in res[nm]["per_page"].items()} for nm in names}
     for p in paths:
-        on, off = (statistics.median(res[w]["per_page"][p]) for w in (True, False))
-        lines.append(f"| /{p} | {on:.2f} | {off:.2f} | {on / off:.1f}× |")
-    tot_on = sum(statistics.median(v) for v in res[True]["per_page"].values())
-    tot_off = sum(statistics.median(v) for v in res[False]["per_page"].values())
-    lines.append(f"| every page once | {tot_on:.2f} | {tot_off:.2f} | {tot_on / tot_off:.1f}× |")
-    idle_on, idle_off = res[True]["idle_core_pct"], res[False]["idle_core_pct"]
-    lines.append(f"| idle server, % of a core over 10 s | {idle_on:.1f} % | {idle_off:.1f} % "
-                 f"| target < 5 % {'✅' if idle_off < 5 else '❌'} |")
+        lines.append(f"| /{p} | " + " | ".join(f"{med[nm][p]:.2f}" for nm in names)
+                     + f" | {med[first][p] / med[last][p]:.1f}× |")
+    tot = {nm: sum(med[nm].values()) for nm in names}
+    lines.append("| every page once | " + " | ".join(f"{tot[nm]:.2f}" for nm in names)
+                 + f" | {tot[first] / tot[last]:.1f}× |")
+    idle = {nm: res[nm]["idle_core_pct"] for nm in names}
+    lines.append("| idle server, % of a core over 10 s | " + " | ".join(f"{idle[nm]:.1f} %" for nm in names)
+                 + f" | target < 5 % {'✅' if idle[last] < 5 else '❌'} |")
     table = "\n".join(lines)
     print(table)
     if not args.no_write:
@@ -424,7 +436,8 @@ def main_serving(args, argv) -> int:
             f"\n## Server CPU per fresh visit, file watcher on vs off ({stamp})\n\n"
             f"- command: `.venv/bin/python -m benchmarks.browser {extra}`\n- machine: {mach}\n"
             "- each visit: a new Chromium context opens the page until interactive, then the server is "
-            "left until it used < 2 % of a core for 2 s; CPU = the server process's utime + stime\n\n"
+            "left until it used < 2 % of a core for 2 s; CPU = the server process's utime + stime; "
+            "the start-up warm-up is off (HRA_VIZ_WARM=0) so that only visits are counted\n\n"
         )
         with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
             f.write(head + table + "\n")

@@ -12,6 +12,7 @@ inputs, accept values we reject).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 
@@ -221,15 +222,25 @@ def preset_buttons(page: str, where=None) -> None:
 # downloads
 
 
+def _csv(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue()
+
+
 def downloads(figs: dict, tables: dict, key: str) -> None:
-    """Download buttons: each figure as self-contained HTML, all numbers as one CSV per table."""
+    """Download buttons: each figure as self-contained HTML, all numbers as one CSV per table.
+
+    The files are made when a button is clicked (a callable ``data``), not on every run: a figure's
+    HTML inlines plotly.js (~4.7 MB), so building them eagerly cost each run several such strings.
+    """
     lg = lang()
     cols = st.columns(len(figs) + len(tables) or 1)
     i = 0
     for name, fig in figs.items():
         cols[i].download_button(
             t("ui.dl_html", lg, name=name),
-            data=figures.to_html(fig),
+            data=functools.partial(figures.to_html, fig),
             file_name=f"{key}-{name}.html",
             mime="text/html",
             key=f"dl_{key}_{name}",
@@ -237,11 +248,9 @@ def downloads(figs: dict, tables: dict, key: str) -> None:
         )
         i += 1
     for name, df in tables.items():
-        buf = io.StringIO()
-        df.to_csv(buf, index=False)
         cols[i].download_button(
             t("ui.dl_csv", lg, name=name),
-            data=buf.getvalue(),
+            data=functools.partial(_csv, df),
             file_name=f"{key}-{name}.csv",
             mime="text/csv",
             key=f"dl_{key}_{name}_csv",

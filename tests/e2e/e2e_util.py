@@ -107,7 +107,9 @@ SERVER_FLAGS = {  # how Streamlit's own e2e suite starts its server
 }
 
 
-def start_server(cache: Path, log: Path, script: Path | None = None, **flags: str) -> Server:
+def start_server(
+    cache: Path, log: Path, script: Path | None = None, env_extra: dict | None = None, **flags: str
+) -> Server:
     """``serve.py`` (app.py) on a free port, headless, no file watcher; returns once healthy.
 
     ``script``: serve that Streamlit script instead (``streamlit run script``), e.g. a minimal page to
@@ -116,6 +118,7 @@ def start_server(cache: Path, log: Path, script: Path | None = None, **flags: st
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}  # the flags decide
     env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1", HRA_VIZ_WARM="1")  # as `make run`
+    env.update(env_extra or {})
     opts = {**SERVER_FLAGS, "server.port": str(port), **{k.replace("_", "."): v for k, v in flags.items()}}
     head = [sys.executable, "serve.py"]
     if script is not None:
