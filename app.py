@@ -18,10 +18,12 @@ pages = [
     st.Page("pages/wy_form.py", title=t("page.wy_form", lang), icon="🧮", url_path="wy-form"),
     st.Page("pages/live_training.py", title=t("page.training", lang), icon="📈", url_path="training"),
     st.Page("pages/chain_length.py", title=t("page.chain_length", lang), icon="📏", url_path="chain-length"),
+    st.Page("pages/pilot.py", title=t("page.pilot", lang), icon="🧪", url_path="ab-pilot"),
     st.Page("pages/spectra_geometry.py", title=t("page.spectra", lang), icon="🎼", url_path="spectra"),
     st.Page("pages/regulariser.py", title=t("page.regulariser", lang), icon="⚖️", url_path="lambda"),
     st.Page("pages/inspector.py", title=t("page.inspector", lang), icon="🔍", url_path="inspect"),
     st.Page("pages/budget.py", title=t("page.budget", lang), icon="💰", url_path="cost"),
+    st.Page("pages/real_model.py", title=t("page.real_model", lang), icon="🤖", url_path="real-model"),
 ]
 page = st.navigation(pages)
 ui.sanitize_url()  # after the page is known, before any widget: bad URL values are fixed, with a warning

@@ -49,12 +49,14 @@ from e2e_util import CHROMIUM, CHROMIUM_ARGS, app_pages, start_server  # noqa: E
 
 TARGET_PAGE_S, TARGET_FIRST_S, TARGET_TICK_S = 2.0, 0.5, 0.5
 TARGET_RATIO = 1.5  # a fresh-session page ÷ the minimal page, same run (issue 13)
+LIMIT_MS = 120_000  # a page not interactive by then is an error, not a number
 PLAY_STEPS = 3000  # Live training runs long enough to watch ~5 s of ticks
 
 # Resolves with performance.now() at the start of the final stable "interactive" state.
 _INTERACTIVE_JS = """
-([holdMs, oldTitle]) => new Promise((resolve) => {
+([holdMs, oldTitle, limitMs]) => new Promise((resolve, reject) => {
   let since = null;
+  const start = performance.now();
   const ok = () => {
     const app = document.querySelector('[data-testid=stApp]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -80,6 +82,16 @@ _INTERACTIVE_JS = """
       if (now - since >= holdMs) { resolve(since); return; }
     } else {
       since = null;
+    }
+    if (now - start > limitMs) {
+      const app = document.querySelector('[data-testid=stApp]');
+      const charts = document.querySelectorAll('[data-testid=stPlotlyChart]').length;
+      const sk = document.querySelectorAll('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]').length;
+      const state = app && app.getAttribute('data-test-script-state');
+      const title = (document.querySelector('h1') || {}).innerText;
+      reject(new Error(`not interactive after ${limitMs} ms: script ${state}, `
+        + `${charts} charts, ${sk} skeletons, title ${title}`));
+      return;
     }
     setTimeout(poll, 20);
   };
@@ -141,7 +153,7 @@ def interactive_s(browser, url: str) -> float:
     ctx, page = _new_page(browser)
     try:
         page.goto(url, wait_until="commit")
-        t = page.evaluate(_INTERACTIVE_JS, [300, None])
+        t = page.evaluate(_INTERACTIVE_JS, [300, None, LIMIT_MS])
         errors = page.locator("[data-testid=stException]").count()
         if errors:
             raise RuntimeError(f"{url}: the page shows {errors} exception(s)")
@@ -157,13 +169,13 @@ def navigation_s(browser, url: str, paths: list[str]) -> dict[str, float]:
     out = {}
     try:
         page.goto(url + "/", wait_until="commit")
-        page.evaluate(_INTERACTIVE_JS, [300, None])
+        page.evaluate(_INTERACTIVE_JS, [300, None, LIMIT_MS])
         for p in [q for q in paths if q] + [""]:
             old = page.locator("[data-testid=stMain] h1").first.inner_text()
             link = page.locator(f"a[data-testid=stSidebarNavLink][href$='/{p}']")
             t0 = page.evaluate("performance.now()")
             link.first.click()
-            out[p] = (page.evaluate(_INTERACTIVE_JS, [300, old]) - t0) / 1000
+            out[p] = (page.evaluate(_INTERACTIVE_JS, [300, old, LIMIT_MS]) - t0) / 1000
         return out
     finally:
         ctx.close()
@@ -174,7 +186,7 @@ def play_timing(browser, url: str, watch_s: float, strict: bool = True) -> dict:
     ctx, page = _new_page(browser)
     try:
         page.goto(url, wait_until="commit")
-        page.evaluate(_INTERACTIVE_JS, [300, None])
+        page.evaluate(_INTERACTIVE_JS, [300, None, LIMIT_MS])
         res = page.evaluate(_PLAY_JS, ["fig_live_curves", watch_s * 1000])
         if res["first"] is None and strict:
             raise RuntimeError(f"no new point within {watch_s} s of Play: {res}")
@@ -227,6 +239,18 @@ SERVING_SETUPS = {  # name -> (file watcher on, import heap frozen out of gc)
     "watcher off, full gc": (False, False),
     "now: watcher off, gc.freeze": (False, True),
 }
+
+
+def wait_warmup(server, limit_s: float = 600.0) -> float:
+    """Seconds from now until the server's start-up warm-up (hra_viz.app.studies) logs that it finished."""
+    import time
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit_s:
+        if "hra-viz warm-up: finished" in server.log.read_text(errors="replace"):
+            return time.monotonic() - t0
+        time.sleep(0.5)
+    raise RuntimeError(f"warm-up not finished after {limit_s} s; see {server.log}")
 
 
 def serving_cost(browser, paths: list[str], watch: bool, freeze: bool, log: Path, repeats: int) -> dict:
@@ -300,6 +324,8 @@ def main(argv=None) -> int:
     pw = sync_playwright().start()
     browser = None
     try:
+        warm_s = wait_warmup(server)  # the default studies, computed once at start-up
+        print(f"  warm-up done {warm_s:.1f} s after the server was healthy", flush=True)
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         # Warm: every page once (base models, cached results, first imports of each page script).
         for p in paths:
@@ -379,7 +405,8 @@ def main(argv=None) -> int:
         head = (
             f"\n## Browser timings ({stamp})\n\n- command: {cmd}\n- machine: {mach}\n"
             f"- headless Chromium ({CHROMIUM}), viewport 1400 × 1000, a fresh browser session per "
-            "measurement, on a warm server (each page opened once first); Play measured with "
+            "measurement, on a warm server (its start-up warm-up of the default studies finished "
+            f"{warm_s:.0f} s after it was healthy; then each page opened once); Play measured with "
             f"`?steps={PLAY_STEPS}`; the fragment timer is 0.4 s, so redraw gaps cannot be shorter\n"
             f"- load average at the end: {load_end} (other work on the machine inflates every number)\n\n"
         )

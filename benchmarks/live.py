@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from hra_viz.training import tasks as T
+from hra_viz.training import train as TR
 from hra_viz.training.sweep import sweep
 from hra_viz.training.train import Run, RunConfig, prepare
 
@@ -95,11 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     cases = [(m, base.replace(method=m)) for m in METHODS]
     if device.type == "cpu":
         cases.append((f"hra, {args.threads} threads", base.replace(method="hra", cpu_threads=0)))
+    else:  # the same runs without CUDA graphs: every step eager
+        cases += [(f"{m}, eager (no CUDA graphs)", base.replace(method=m)) for m in ("hra", "lora")]
+    walls_of, cpu_of = {}, {}
     for method, cfg in cases:
-        walls, firsts = [], []
+        TR.CUDA_GRAPHS = "eager" not in method
+        walls, firsts, cpus = [], [], []
         for _ in range(args.repeats):
             _sync(device)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             run = Run(cfg)
             run.step(1)
             _sync(device)
@@ -107,13 +112,26 @@ def main(argv: list[str] | None = None) -> int:
             run.step(args.steps - 1)
             _sync(device)
             walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        TR.CUDA_GRAPHS = True
         s = run.summary()
         per_method[method] = s
+        walls_of[method] = statistics.median(walls)
+        cpu_of[method] = statistics.median(cpus)
         lines.append(
             f"| {method} | {s['trainable_params']} | {statistics.median(walls):.3f} | "
             f"{1e3 * statistics.median(firsts):.1f} | {s['base_target_acc']:.3f} → {s['target_acc']:.3f} "
             f"(+{100 * s['target_gain']:.1f} pts) | {s['base_source_acc']:.3f} → {s['source_acc']:.3f} | "
             f"{s['drift']:.2f} | {s['max_abs_dsigma']:.1e} |")
+
+    lines.append("")
+    eager = ("hra, eager (no CUDA graphs)", "lora, eager (no CUDA graphs)")
+    lines.append(f"HRA / LoRA, {args.steps}-step wall: **{walls_of['hra'] / walls_of['lora']:.2f}**; "
+                 f"process CPU time: {cpu_of['hra'] / cpu_of['lora']:.2f} "
+                 f"({cpu_of['hra']:.3f} s / {cpu_of['lora']:.3f} s, medians: the CPU figure is not inflated "
+                 "by other load on a shared machine)"
+                 + (f"; eager, no CUDA graphs: {walls_of[eager[0]] / walls_of[eager[1]]:.2f}"
+                    if device.type == "cuda" else ""))
 
     sweep_lines = []
     if not args.no_sweep:

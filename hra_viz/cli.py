@@ -1,9 +1,13 @@
-"""``python -m hra_viz train …`` and ``python -m hra_viz sweep …``.
+"""``python -m hra_viz train …``, ``python -m hra_viz sweep …`` and ``python -m hra_viz pilot …``.
 
 train: one run with a progress bar; writes metrics (every step) and summary as CSV or JSON, and
        ``curves.html`` (loss and accuracies) as a standalone plotly page.
 sweep: a grid of runs; writes one tidy table (CSV or JSON) and ``sweep.html`` (target accuracy
-       and retention against trainable parameters).
+       and retention against trainable parameters); ``--recommend`` prints the recommended chain
+       length and its evidence.
+pilot: methods × seeds on one task; prints means with 95 % CIs and the verdict, writes the numbers
+       (``--json``) and the meeting report (``--report``, one self-contained HTML file, EN or JA).
+sweep and pilot run on the local process pool or, with ``--backend ray [--address ADDR]``, on Ray.
 
 Bad arguments exit with code 2 and a one-line message, never a traceback.
 """
@@ -14,9 +18,11 @@ import argparse
 import dataclasses
 import json
 import math
+import shlex
 import sys
 from pathlib import Path
 
+from hra_viz import cli_real
 from hra_viz.training.train import _INT_FIELDS, CHOICES, RANGES, RunConfig
 
 _OPTIONAL = {"alpha", "lr", "angle", "noise", "occlude"}
@@ -80,7 +86,42 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--lams", type=_num_list(float), default=None, help="comma-separated λ for HRA")
     sw.add_argument("--matched-budget", action="store_true", help="LoRA at r/2 (see hra_viz.training.sweep)")
     sw.add_argument("--processes", type=int, default=None, help="worker processes (default: sequential)")
+    sw.add_argument("--recommend", action="store_true",
+                    help="print the recommended HRA chain length and its evidence")
+    sw.add_argument("--max-params", type=float, default=None, help="--recommend: parameter budget")
+    sw.add_argument("--max-step-ms", type=float, default=None, help="--recommend: time budget per step (ms)")
+    pl = sub.add_parser("pilot", help="A/B pilot: methods × seeds with 95 %% CIs and a meeting report")
+    _add_config_args(pl, skip=("method", "seed"))
+    pl.add_argument("--methods", type=_str_list, default=["hra", "lora"],
+                    help="comma-separated methods; the first is compared with each other one")
+    pl.add_argument("--seeds", type=_seeds, default=5, help="K (seeds 0…K-1) or a list such as 0,3,7")
+    pl.add_argument("--matched-budget", action="store_true", help="LoRA at r/2 (see hra_viz.training.sweep)")
+    pl.add_argument("--json", type=Path, default=None, help="write the pilot's numbers here (JSON)")
+    pl.add_argument("--report", type=Path, default=None, help="write the meeting report here (one HTML file)")
+    pl.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the report and summary")
+    pl.add_argument("--processes", type=int, default=None,
+                    help="local: worker processes (default: sequential); ray: CPUs of a local Ray")
+    pl.add_argument("--gpus-per-task", type=float, default=1.0, help="ray on cuda: GPUs per task (e.g. 0.25)")
+    pl.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    pl.add_argument("--quiet", action="store_true", help="no progress bar")
+    for p in (sw, pl):
+        p.add_argument("--backend", choices=("local", "ray"), default="local",
+                       help="local process pool (default) or Ray: one task per cell")
+        p.add_argument("--address", default=None,
+                       help="ray: a running cluster (host:port or auto; `ray start --head`); default: local")
+    cli_real.add_parser(sub)  # `real`: all-MiniLM-L6-v2, adapted live (hra_viz.cli_real)
     return ap
+
+
+def _seeds(text: str):
+    try:
+        vals = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        msg = f"expected K or a comma-separated list of seeds; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not vals:
+        raise argparse.ArgumentTypeError("expected K or a comma-separated list of seeds")
+    return vals if "," in text else vals[0]
 
 
 def _clean(v):
@@ -164,7 +205,8 @@ def _sweep(args) -> int:
             bar.refresh()
 
         df = sweep(base, r=args.r, methods=args.methods, seeds=args.seeds, lams=args.lams,
-                   matched_budget=args.matched_budget, progress=progress, processes=args.processes)
+                   matched_budget=args.matched_budget, progress=progress, processes=args.processes,
+                   backend=args.backend, address=args.address)
     written = [_write_table(df, args.out / "sweep", args.format)]
     if not args.no_html:
         from hra_viz.views.figures import sweep_scatter
@@ -174,14 +216,91 @@ def _sweep(args) -> int:
         written.append(hpath)
     n_bad = int((~df["status"].astype(str).str.startswith("finished")).sum())
     print(f"{len(df)} runs" + (f", {n_bad} did not finish (see the status column)" if n_bad else ""))
+    if args.recommend:
+        _print_recommendation(df, args)
     for p in written:
         print(f"wrote {p}")
     return 0
 
 
+def _print_recommendation(df, args) -> None:
+    from hra_viz.training.recommend import recommend_chain_length
+    from hra_viz.views.pilot import fmt_value, rec_text
+
+    ms = args.max_step_ms / 1e3 if args.max_step_ms is not None else None
+    rec = recommend_chain_length(df, max_params=args.max_params, max_step_time_s=ms)
+    rule, result = rec_text(rec, "en")
+    print(f"\nRecommended chain length (HRA, λ = {rec['lam']}):\n  {rule}\n  {result.replace('**', '')}")
+    if rec["evidence"]:
+        print(f"  {'r':>4} {'seeds':>5} {'mean':>8} {'95 % CI':>18} {'params':>8} {'ms/step':>8}"
+              "  within  budget")
+        for e in rec["evidence"]:
+            ci = f"[{fmt_value('target_acc', e['ci95'][0])}, {fmt_value('target_acc', e['ci95'][1])}]"
+            mark = " ← recommended" if e["recommended"] else (" (best)" if e["best"] else "")
+            yes = {True: "yes", False: "no"}
+            print(f"  {e['r']:>4} {e['n']:>5} {fmt_value('target_acc', e['mean']):>8} {ci:>18} "
+                  f"{int(e['params']):>8} {e['step_time_s'] * 1e3:>8.3f}  {yes[e['within']]:>6}  "
+                  f"{yes[e['in_budget']]:>6}{mark}")
+
+
+def _pilot(args) -> int:
+    from tqdm import tqdm
+
+    from hra_viz.training.pilot import run_pilot, seed_list, to_json
+
+    base = _config_from(args, skip=("method", "seed"))
+    n_cells = len(list(dict.fromkeys(args.methods))) * len(seed_list(args.seeds))
+    command = "python -m hra_viz " + shlex.join(args.argv)
+    with tqdm(total=n_cells, desc="pilot", disable=args.quiet, unit="run") as bar:
+        def progress(done: int, total: int, label: str) -> None:
+            bar.n = done
+            bar.set_postfix_str(label)
+            bar.refresh()
+
+        res = run_pilot(base.task, args.methods, base.r, args.seeds, base.steps, lam=base.lam, lr=base.lr,
+                        batch_size=base.batch_size, device=base.device, matched_budget=args.matched_budget,
+                        backend=args.backend, processes=args.processes, address=args.address,
+                        gpus_per_task=args.gpus_per_task, progress=progress, base=base, command=command)
+    _print_pilot(res, args.lang)
+    written = []
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(to_json(res) + "\n", encoding="utf-8")
+        written.append(args.json)
+    if args.report:
+        from hra_viz.views.report import build_report
+
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(build_report(res, args.lang), encoding="utf-8")
+        written.append(args.report)
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def _print_pilot(res: dict, lang: str) -> None:
+    from hra_viz.text import t
+    from hra_viz.views.pilot import fmt_value, verdict_lines
+
+    s = res["setup"]
+    print(f"\n{s['task']}, r = {s['r']}, {s['steps']} steps, seeds {s['seeds']}, {s['device']}, "
+          f"{s['backend']} backend, {s['wall_s']:.1f} s")
+    for m, e in res["methods"].items():
+        cells = []
+        for metric in res["metrics"]:
+            lo, hi = (fmt_value(metric, v) for v in e[metric]["ci95"])
+            mean = fmt_value(metric, e[metric]["mean"])
+            cells.append(f"{t(f'pilot.metric.{metric}', lang)} {mean} [{lo}, {hi}]")
+        print(f"  {t(f'method.{m}', lang)}: " + "; ".join(cells))
+    print(t("verdict.rule", lang, k=len(s["seeds"])))
+    for _, _, _, text in verdict_lines(res, lang):
+        print("  " + text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 with a message on malformed arguments
+    args.argv = list(argv if argv is not None else sys.argv[1:])
     if args.threads is not None:
         if args.threads < 1:
             parser.error("--threads must be ≥ 1")
@@ -189,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     try:
-        return _train(args) if args.command == "train" else _sweep(args)
-    except ValueError as e:
+        commands = {"train": _train, "sweep": _sweep, "pilot": _pilot, "real": cli_real.run_real}
+        return commands[args.command](args)
+    except (ValueError, cli_real.ModelMissing) as e:
         print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -5,8 +5,8 @@ import streamlit as st
 
 from hra_viz.app import ui
 from hra_viz.text import t
-from hra_viz.views.figures import bridge as bf
 from hra_viz.views import budget
+from hra_viz.views.figures import bridge as bf
 
 lang = ui.lang()
 

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from hra_viz.app import ui
+from hra_viz.app import studies, ui
 from hra_viz.text import run_status, t
+from hra_viz.training.recommend import recommend_chain_length
 from hra_viz.views import figures, live
+from hra_viz.views import pilot as pilot_views
 
 lang = ui.lang()
 
@@ -16,29 +18,15 @@ with st.sidebar:
     lam_sweep = ui.control("lam_sweep")
     lr = ui.control("lr")
     steps = ui.control("steps")
+    n_seeds = int(ui.control("chain_seeds"))
     ui.preset_buttons("chain-length")
 
 seed = int(st.session_state.get("seed", 0))
 device = st.session_state.get("device_resolved", "cpu")
-lams = tuple(dict.fromkeys([0.0, lam, 1e-2])) if lam_sweep else (lam,)
+key = studies.chain_args(task, rmax, lam, lam_sweep, lr, steps, seed, device, n_seeds)
+seeds, lams = key[3], key[5]  # the global seed and the next ones; λ values
 rs = live.sweep_grid(min(rmax, live.max_rank(task)))
-cells = live.chain_cells(task, rmax, lams)
-n_runs = len(cells)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cell(task, method, r, lam, steps, seed, lr, device):
-    """One pure row of the sweep, keyed by its settings: a larger rmax reuses every smaller run."""
-    return live.chain_cell(task, method, r, lam, steps, seed, lr, device)
-
-
-def _sweep(progress=None):
-    rows = []
-    for i, (m, rv, lam_i) in enumerate(cells, 1):
-        rows.append(_cell(task, m, rv, lam_i, steps, seed, lr, device))
-        if progress:
-            progress(i, n_runs, f"{m} r={rv}")
-    return live.chain_frame(rows, lams)
+n_runs = len(live.chain_cells(task, rmax, lams)) * len(seeds)
 
 
 st.title(t("chain.title", lang))
@@ -51,7 +39,7 @@ st.caption(t("chain.matched", lang))
 if rmax > live.max_rank(task):
     st.info(t("chain.capped", lang, rmax=rmax, cap=live.max_rank(task)))
 
-key = (task, rmax, steps, seed, lr, lams, device)
+warm = studies.warm_state("chain", key)
 have = st.session_state.get("chain_result_key") == key
 if st.button(
     t("chain.run", lang, n=n_runs, rs=", ".join(map(str, rs)), steps=steps), key="chain_run", type="primary"
@@ -61,16 +49,24 @@ if st.button(
     def _progress(i, n, label):
         bar.progress(i / n, text=t("chain.progress", lang, i=i, n=n, label=label))
 
-    _sweep(_progress)
+    studies.chain_sweep(key, _progress)
     bar.empty()
     st.session_state["chain_result_key"] = key
     have = True
+elif warm and warm["state"] == "done":  # the server computed the default study when it started
+    st.session_state["chain_result_key"] = key
+    st.caption(t("warm.ready", lang, s=warm["seconds"]))
+    have = True
+elif warm and warm["state"] in ("queued", "running"):
+    studies.wait_panel("chain", key, lang)
+    st.stop()
 
 if not have:
     st.info(t("chain.press", lang), icon="▶️")
     st.stop()
 
-df = _sweep()
+runs = studies.chain_sweep(key)  # one row per run (seed), cached cell by cell
+df = pilot_views.seed_bands(runs)  # one row per setting: means over seeds, 95 % CI columns
 finished = (
     df.status_code.astype(str).eq("finished")
     if "status_code" in df
@@ -79,6 +75,18 @@ finished = (
 hra = df[(df.method == "hra") & finished]
 lora = df[(df.method == "lora") & finished]
 fig = figures.chain_lines(df, lang)
+rec = recommend_chain_length(runs, lam=lam)
+
+
+def _recommendation():
+    rule, result = pilot_views.rec_text(rec, lang)
+    (st.success if rec["r"] is not None else st.info)(result, icon="📏")
+    st.caption(rule)
+    bands = t("pilot.chain.bands", lang, k=len(seeds)) if len(seeds) > 1 else t("pilot.chain.one_seed", lang)
+    st.caption(bands)
+    if rec["evidence"]:
+        with st.expander(t("rec.title", lang)):
+            st.table(pilot_views.rec_table(rec, lang))
 
 
 def sec_numbers():
@@ -98,6 +106,7 @@ def sec_numbers():
         f"LoRA {lora.time_per_step_s.mean() * 1e3:.2f} ms" if len(lora) else None,
         delta_color="off",
     )
+    _recommendation()
 
 
 def sec_plot():
@@ -114,8 +123,11 @@ def sec_table():
         "r",
         "block_size",
         "lam",
+        "n_seeds",
         "trainable_params",
         "target_acc",
+        "target_acc_lo",
+        "target_acc_hi",
         "retention",
         "source_acc",
         "time_per_step_s",
@@ -141,4 +153,4 @@ ui.slides(
     page="chain-length",
 )
 st.divider()
-ui.downloads({"sweep": fig}, {"sweep": df}, key="chain-length")
+ui.downloads({"sweep": fig}, {"sweep": runs}, key="chain-length")

@@ -1,5 +1,8 @@
 """Page 3: Live training. Up to 4 methods on the same task and seed, with play / pause / step / reset."""
 
+import time
+import uuid
+
 import streamlit as st
 
 from hra_viz.app import ui
@@ -34,6 +37,7 @@ settings = (task, tuple(methods), r, lam, variant, lr, steps, seed, device)
 
 st.title(t("train.title", lang))
 st.markdown(t("train.intro", lang))
+st.caption(t("pilot.live.one_seed", lang, seed=seed))  # a comparison over seeds: the A/B pilot page
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r_cap, task=task))
 
@@ -60,6 +64,7 @@ if S.get("train_settings") != settings or "train_runs" not in S:
     S["train_playing"] = False
 runs: dict[str, Run] = S["train_runs"]
 all_done = all(run.done for run in runs.values())
+SID = S.setdefault("_train_sid", uuid.uuid4().hex)  # this session in live.PLAYING (the fair share)
 
 
 def _play():
@@ -113,12 +118,34 @@ b[4].caption(
 
 
 def _tick() -> None:
-    """k optimiser steps per run, k chosen from the measured step time so the tick stays short."""
+    """k optimiser steps per run, k chosen from the measured step time so the tick stays short.
+
+    The tick's budget is this session's share of the process (``live.tick_budget``): with n
+    sessions playing on one server, each trains for 1/n of the time, so every one ticks often.
+    """
     first = all(run.step_count == 0 for run in runs.values())
     times = [h["step_time_s"] for run in runs.values() for h in run.history[-20:]]
-    k = live.steps_for_tick(sum(times) / len(times) if times else None, len(runs), first=first)
-    for run in runs.values():
-        run.step(k)
+    S["_train_playing_n"] = n = live.PLAYING.tick(SID)
+    S["_train_tick_no"] = S.get("_train_tick_no", 0) + 1
+    # The budget is CPU time: a step's wall time also counts the waits for other sessions' ticks.
+    mean = S.get("_train_step_cpu_s") or (sum(times) / len(times) if times else None)
+    k = live.steps_for_tick(mean, len(runs), budget_s=live.tick_budget(n), first=first)
+    c0 = time.thread_time()
+    done = sum(len(run.step(k)) for run in runs.values())
+    if done:
+        S["_train_step_cpu_s"] = (time.thread_time() - c0) / done
+
+
+def _figure(name: str, build, refresh=None):
+    """The section's figure: the one of the previous tick with new data put in (``refresh``, a few ms)
+    when it has the same settings and language, else built afresh (tens of ms of plotly)."""
+    key = (settings, lang)
+    memo = S.get(f"_train_fig_{name}")
+    if memo is not None and memo[0] == key and refresh is not None and refresh(memo[1]):
+        return memo[1]
+    fig = build()
+    S[f"_train_fig_{name}"] = (key, fig)
+    return fig
 
 
 def _metrics_row() -> None:
@@ -148,7 +175,11 @@ def _sec_curves(figs: dict, hist) -> None:
         r"\text{retention} = \frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)},"
         r"\qquad L = \mathrm{CE} + \lambda \sum_{\text{layers}} \lVert I - \hat U^\top \hat U\rVert_F^2"
     )
-    fig_c = figures.live_curves(hist, lang, steps=steps)
+    fig_c = _figure(
+        "curves",
+        lambda: figures.live_curves(hist, lang, steps=steps),
+        lambda f: figures.refresh_live_curves(f, hist),
+    )
     st.plotly_chart(fig_c, width="stretch", key="fig_live_curves")
     figs["curves"] = fig_c
 
@@ -164,7 +195,9 @@ def _sec_gram(figs: dict, hist) -> None:
     pen = runs["hra"].history[-1].get("orth_penalty") if runs["hra"].history else None
     if pen is not None:
         st.caption(t("train.gram.penalty", lang, pen=pen))
-    fig_g = figures.gram_heatmaps(grams, lang)
+    fig_g = _figure(
+        "gram", lambda: figures.gram_heatmaps(grams, lang), lambda f: figures.refresh_gram_heatmaps(f, grams)
+    )
     st.plotly_chart(fig_g, width="stretch", key="fig_live_gram")
     figs["gram"] = fig_g
 
@@ -172,11 +205,24 @@ def _sec_gram(figs: dict, hist) -> None:
 def _sec_samples(figs: dict, hist) -> None:
     if TASKS[task].kind == "moons":
         st.markdown(t("train.boundary.text", lang))
-        fig_b = figures.decision_boundaries({m: live.moons_view(run) for m, run in runs.items()}, lang)
+        views = {m: live.moons_view(run) for m, run in runs.items()}
+        fig_b = _figure(
+            "boundary",
+            lambda: figures.decision_boundaries(views, lang),
+            lambda f: figures.refresh_decision_boundaries(f, views),
+        )
         st.plotly_chart(fig_b, width="stretch", key="fig_live_boundary")
         figs["boundary"] = fig_b
         return
-    samples = {m: live.digit_samples(run) for m, run in runs.items()}
+    # Under load (more sessions playing than live.SLOW_FIGURES_SHARE), the predictions and their
+    # figure are renewed only every live.slow_every(n) ticks; text and figure always show the same.
+    old = S.get("_train_digits")
+    n_playing = S.get("_train_playing_n", 1) if S.get("train_playing") else 1
+    if old is not None and old[0] == settings and S.get("_train_tick_no", 0) % live.slow_every(n_playing):
+        samples = old[1]
+    else:
+        samples = {m: live.digit_samples(run) for m, run in runs.items()}
+        S["_train_digits"] = (settings, samples)
     right = {m: int((s["pred"] == s["true"]).sum()) for m, s in samples.items()}
     st.markdown(
         t(
@@ -214,7 +260,10 @@ def live_view(only: str | None = None) -> None:
         _tick()
         if all(run.done for run in runs.values()):
             S["train_playing"] = False
+            live.PLAYING.leave(SID)
             st.rerun(scope="app")  # stop the timer and enable the downloads
+    else:
+        live.PLAYING.leave(SID)  # paused, stepped, reset or done: no longer takes a share
     hist = live.history_frame(runs)
     done_steps = max((run.step_count for run in runs.values()), default=0)
     _metrics_row()

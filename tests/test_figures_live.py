@@ -1,9 +1,7 @@
 """Pure figure builders of the training pages: data in, the same data in the figure."""
 
 import numpy as np
-import pandas as pd
 import pytest
-from plotly_json import arr
 
 from hra_viz.training.train import Run, RunConfig
 from hra_viz.views import figures as F
@@ -46,17 +44,3 @@ def test_steps_for_tick_bounds():
     assert live.steps_for_tick(10.0, 4) == 1 and live.steps_for_tick(1e-9, 1) == live.MAX_STEPS_PER_TICK
 
 
-def test_accuracy_bars_and_where_hra_loses():
-    df = pd.DataFrame(
-        {
-            "method": ["hra", "lora"],
-            "target_acc": [0.8, 0.9],
-            "retention": [0.5, 0.4],
-            "base_target_acc": [0.1, 0.1],
-            "conflicts_with_source": [False, False],
-        }
-    )
-    fig = F.accuracy_bars(df, "en")
-    assert np.allclose(arr(fig.data[0].y), [0.8, 0.9])
-    lines = live.where_hra_loses(df)
-    assert [k for k, _ in lines] == ["home.loses.target"] and lines[0][1]["m"] == "lora"

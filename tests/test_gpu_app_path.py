@@ -42,5 +42,8 @@ def test_other_pages_calls_on_cuda():
     assert set(rep["methods"]) == {"hra", "lora", "oft", "full"}
     curves, summary = live.lambda_study(steps=20, device="cuda")
     assert len(curves) and len(summary)
-    assert len(live.home_comparison(steps=20, device="cuda")) == 4
+    from hra_viz.training.pilot import run_pilot
+
+    pilot = run_pilot("digits-rotate", ("hra", "lora", "oft", "full"), 8, 2, 20, device="cuda")  # home page
+    assert set(pilot["methods"]) == {"hra", "lora", "oft", "full"}
     assert len(live.chain_cell("digits-rotate", "hra", 4, 1e-4, steps=20, device="cuda")) == 1

@@ -43,3 +43,31 @@ def test_presentation_mode_and_translated_status():
     assert len(at.subheader) == 1 and not at.dataframe  # one slide: the numbers
     at.radio(key="slide_chain-length").set_value(2).run()
     assert not at.exception and len(at.dataframe) == 1 and not figs(at)
+
+
+def test_error_bands_over_seeds_and_the_recommended_r():
+    at = open_page(PAGE, rmax="4", steps="20", chain_seeds="3")
+    at.button(key="chain_run").click().run()
+    assert not at.exception
+    data = figs(at)[0]["data"]
+    bands = [tr for tr in data if tr.get("name") == "HRA · 95 % CI"]
+    assert len(bands) == 3 and all(tr["fill"] == "toself" for tr in bands)  # accuracy, retention, time
+    hra = [tr for tr in data if tr.get("name") == "HRA"][0]
+    band = bands[0]
+    lo, hi = arr(band["y"])[2:][::-1], arr(band["y"])[:2]
+    assert np.all(lo <= arr(hra["y"])) and np.all(arr(hra["y"]) <= hi)  # the mean lies in its CI
+    rec = " ".join(s.value for s in at.success)
+    assert "Recommended: **r = " in rec and "3 seeds" in rec
+    captions = " ".join(c.value for c in at.caption)
+    assert "Rule: the smallest r" in captions and "means over 3 seeds" in captions
+    assert len(at.table) == 1 and len(at.table[0].value) == 2  # evidence: one row per r
+    assert at.dataframe[0].value["n_seeds"].max() == 3
+
+
+def test_one_seed_says_so_and_japanese_recommendation():
+    at = open_page(PAGE, lang="ja", rmax="4", steps="20", chain_seeds="1")
+    at.button(key="chain_run").click().run()
+    assert not at.exception
+    assert not [tr for tr in figs(at)[0]["data"] if "95 % CI" in str(tr.get("name"))]
+    assert "推奨：**r = " in " ".join(s.value for s in at.success)
+    assert "シードが 1 個" in " ".join(c.value for c in at.caption)

@@ -119,3 +119,11 @@ def test_a_stepped_run_that_is_not_playing_says_paused():
     at = open_page(PAGE, lang="ja", steps="100")
     at.button(key="train_step").click().run()
     assert "一時停止中" in " ".join(c.value for c in at.caption)
+
+
+def test_the_page_says_it_is_one_seed():
+    at = open_page(PAGE, steps="20")
+    at.number_input(key="seed").set_value(7).run()
+    assert any("one seed (seed 7)" in c.value and "A/B pilot" in c.value for c in at.caption)
+    at = open_page(PAGE, lang="ja", steps="20")
+    assert any("1 つのシード" in c.value for c in at.caption)

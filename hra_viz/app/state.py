@@ -141,6 +141,22 @@ CONTROLS: dict[str, Control] = {
             max_items=3,
             why="up to 4 methods side by side (method + 3): each is a live run in this session",
         ),
+        # --- page: a real model (all-MiniLM-L6-v2) ---
+        Control(
+            "real_methods", "multi", ("hra", "lora"), choices=("hra", "lora", "oft", "full", "head"),
+            widget="multiselect", max_items=4,
+            why="each method is a live copy of the adapted top layers in this session; 4 keep a tick short",
+        ),
+        Control("real_layers", "choice", "qv", choices=("qv", "all"), widget="segmented"),
+        Control(
+            "real_top_k", "choice", "auto", choices=("auto", "1", "2", "3", "4", "5", "6"),
+            widget="segmented",
+            why="auto: 2 of 6 layers on a CPU (live on 2 cores), 6 on a GPU",
+        ),
+        Control(
+            "real_steps", "int", 200, 10, 1000, 10,
+            why="a CPU step of the top 2 layers takes ~0.1 s: 1000 steps × 4 methods is minutes, not hours",
+        ),
         # --- page: chain length ---
         Control(
             "rmax",
@@ -151,6 +167,19 @@ CONTROLS: dict[str, Control] = {
             why="sweep r = 2, 4, …, rmax: 4 runs per r value, so the default (16) finishes in seconds",
         ),
         Control("lam_sweep", "bool", False, widget="toggle", why="also sweep λ ∈ {0, λ, 1e-2} for HRA"),
+        Control(
+            "chain_seeds", "int", 3, 1, 10, 1,
+            why="seeds per cell (global seed, +1, …): k seeds multiply the time by k; 3 give error bands",
+        ),
+        # --- page: A/B pilot ---
+        Control(
+            "pilot_methods", "multi", ("hra", "lora"), choices=("hra", "lora", "oft", "full", "head"),
+            widget="multiselect", max_items=4, why="the first is compared with the others; 4 × 10 runs max",
+        ),
+        Control(
+            "pilot_seeds", "int", 5, 2, 10, 1,
+            why="a confidence interval needs 2 seeds; 10 seeds × 4 methods keeps a pilot to about a minute",
+        ),
         # --- page: spectra ---
         Control("layer", "int", 1, 1, 3, 1, why="every task's MLP has 3 Linear layers"),
         # --- page: reflections ---
@@ -473,6 +502,22 @@ PRESETS: dict[str, Preset] = {
         Preset("wy_small", "wy-form", {"d": 8, "dout": 6, "r": 3, "init": "random", "seed": 0}),
         Preset("wy_symmetric", "wy-form", {"d": 12, "dout": 8, "r": 4, "init": "symmetric", "seed": 0}),
         Preset("wy_full", "wy-form", {"d": 16, "dout": 8, "r": 16, "init": "random", "seed": 0}),
+        # a real model
+        Preset(
+            "real_default", "real-model",
+            {"real_methods": ("hra", "lora"), "r": 8, "real_layers": "qv", "real_top_k": "auto",
+             "real_steps": 200, "seed": 0},
+        ),
+        Preset(
+            "real_four", "real-model",
+            {"real_methods": ("hra", "lora", "oft", "full"), "r": 8, "real_layers": "qv",
+             "real_top_k": "auto", "real_steps": 200, "seed": 0},
+        ),
+        Preset(
+            "real_all_linear", "real-model",
+            {"real_methods": ("hra", "lora"), "r": 8, "real_layers": "all", "real_top_k": "1",
+             "real_steps": 200, "seed": 0},
+        ),
     ]
 }
 

@@ -28,6 +28,7 @@ import streamlit as st
 from hra_viz.app.state import default_values
 from hra_viz.text import t
 from hra_viz.views import live
+from hra_viz.views.pilot import recompute_home_pilot
 
 __all__ = [
     "SPECTRA_METHODS",
@@ -80,21 +81,23 @@ def chain_cell(task, method, r, lam, steps, seed, lr, device):
 
 
 def chain_args(task: str, rmax: int, lam: float, lam_sweep: bool, lr: float, steps: int, seed: int,
-               device: str) -> tuple:  # fmt: skip
-    """(task, rmax, steps, seed, lr, λ values, device); λ sweep = {0, λ, 1e-2}."""
+               device: str, n_seeds: int = 1) -> tuple:  # fmt: skip
+    """(task, rmax, steps, seeds, lr, λ values, device); λ sweep = {0, λ, 1e-2}; seeds = the global
+    seed and the next n_seeds − 1 (error bands and the recommended r need several)."""
     lams = tuple(dict.fromkeys([0.0, float(lam), 1e-2])) if lam_sweep else (float(lam),)
-    return (task, int(rmax), int(steps), int(seed), float(lr), lams, device)
+    seeds = tuple((int(seed) + i) % 2**31 for i in range(max(int(n_seeds), 1)))
+    return (task, int(rmax), int(steps), seeds, float(lr), lams, device)
 
 
 def chain_sweep(args: tuple, progress: Callable[[int, int, str], None] | None = None):
-    """Every cell of the chain-length study (cached one by one), as one frame."""
-    task, rmax, steps, seed, lr, lams, device = args
-    cells = live.chain_cells(task, rmax, lams)
+    """Every cell × seed of the chain-length study (cached one by one), as one frame, one row per run."""
+    task, rmax, steps, seeds, lr, lams, device = args
+    cells = [(*c, s) for c in live.chain_cells(task, rmax, lams) for s in seeds]
     rows = []
-    for i, (m, rv, lam_i) in enumerate(cells, 1):
-        rows.append(chain_cell(task, m, rv, lam_i, steps, seed, lr, device))
+    for i, (m, rv, lam_i, s) in enumerate(cells, 1):
+        rows.append(chain_cell(task, m, rv, lam_i, steps, s, lr, device))
         if progress:
-            progress(i, len(cells), f"{m} r={rv}")
+            progress(i, len(cells), f"{m} r={rv} seed={s}")
     return live.chain_frame(rows, lams)
 
 
@@ -132,7 +135,8 @@ def _default_jobs() -> list[_Job]:
     seed, device = int(d["seed"]), _default_device()
     spec = spectra_args(d["task"], d["r"], d["steps"], seed, device)
     lam = lambda_args(d["task"], d["r"], d["lam"], d["lr"], d["steps"], seed, device)
-    chain = chain_args(d["task"], d["rmax"], d["lam"], d["lam_sweep"], d["lr"], d["steps"], seed, device)
+    chain = chain_args(d["task"], d["rmax"], d["lam"], d["lam_sweep"], d["lr"], d["steps"], seed, device,
+                       d["chain_seeds"])
 
     def one(fn, args):
         def run(progress):
@@ -147,6 +151,9 @@ def _default_jobs() -> list[_Job]:
         _Job("spectra", spec, one(spectra_report, spec)),
         _Job("lambda", lam, one(lambda_study, lam)),
         _Job("chain", chain, lambda progress: chain_sweep(chain, progress)),
+        # Last: the home page serves its shipped multi-seed result at once; this recomputes it on
+        # this server (same command, this machine) and serves that from then on.
+        _Job("home", ("home", device), lambda progress: recompute_home_pilot(device, progress=progress)),
     ]
 
 
@@ -154,6 +161,7 @@ def _work(jobs: list[_Job]) -> None:
     # the warm-up calls cached functions outside a script run: Streamlit warns once per call
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    start = time.perf_counter()
     for job in jobs:
         with _LOCK:
             job.state = "running"
@@ -170,6 +178,9 @@ def _work(jobs: list[_Job]) -> None:
             state, err = "failed", f"{type(e).__name__}: {e}"
         with _LOCK:
             job.state, job.error, job.seconds = state, err, time.perf_counter() - t0
+        # one line per study in the server log, for operators (and the browser benchmark, which waits for it)
+        print(f"hra-viz warm-up: {job.name} {state} in {job.seconds:.1f} s {err}".rstrip(), flush=True)
+    print(f"hra-viz warm-up: finished in {time.perf_counter() - start:.1f} s", flush=True)
 
 
 def warmup_enabled() -> bool:

@@ -14,6 +14,7 @@ adapters use ``wy_factors``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -71,22 +72,39 @@ def householder_chain(U: torch.Tensor) -> torch.Tensor:
     return H
 
 
-_NEG_EYE: dict[tuple, torch.Tensor] = {}
+_MINUS_2I: dict[tuple, torch.Tensor] = {}
 
 
-def _neg_eye(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """−I_r, cached per (r, dtype, device) so that a training step launches no kernel to build it."""
+def _minus_2i(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """−2 I_r, cached per (r, dtype, device) so that an eager training step launches no kernel to
+    build it (under torch.compile it is built in the graph instead, where it costs nothing)."""
+    if torch.compiler.is_compiling():
+        return torch.eye(r, dtype=dtype, device=device) * -2.0
     key = (r, dtype, device)
-    if key not in _NEG_EYE:
-        _NEG_EYE[key] = -torch.eye(r, dtype=dtype, device=device)
-    return _NEG_EYE[key]
+    if key not in _MINUS_2I:
+        _MINUS_2I[key] = torch.eye(r, dtype=dtype, device=device) * -2.0
+    return _MINUS_2I[key]
+
+
+def no_autocast(device_type: str):
+    """A context with autocast off where it is on: small linear algebra picks its own dtypes."""
+    if torch.is_autocast_enabled(device_type):
+        return torch.autocast(device_type, enabled=False)
+    return contextlib.nullcontext()
 
 
 def gamma_from_unit_rows(Ut: torch.Tensor) -> torch.Tensor:
-    """Γ = −(½ I + striu(Ût Ûtᵀ))⁻¹ for the unit vectors Ût = Ûᵀ (r × d): one triangular solve."""
-    T = torch.triu(Ut @ Ut.T, diagonal=1)
-    T.diagonal().fill_(0.5)
-    return torch.linalg.solve_triangular(T, _neg_eye(Ut.shape[0], Ut.dtype, Ut.device), upper=True)
+    """Γ = −(½ I + striu(Ût Ûtᵀ))⁻¹ for the unit vectors Ût = Ûᵀ (r × d): one triangular solve.
+
+    Written as Γ = −2 L⁻¹ with L = I + striu(2 Ût Ûtᵀ) unit upper triangular, so that the solve
+    reads only the strict upper triangle of 2 Ût Ûtᵀ (two kernels in all, no triu or diagonal fill).
+    Runs in Ut's dtype, which must be float32 or float64 (``wy_factors`` upcasts), with autocast
+    off, so that the r × r algebra never drops to half precision.
+    """
+    m2i = _minus_2i(Ut.shape[0], Ut.dtype, Ut.device)
+    with no_autocast(Ut.device.type):
+        L = torch.addmm(m2i, Ut, Ut.T, beta=0.0, alpha=2.0)  # 2 Ût Ûtᵀ (m2i only gives the shape)
+        return torch.linalg.solve_triangular(L, m2i, upper=True, unitriangular=True)
 
 
 def wy_factors(U: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,10 +147,11 @@ def orthogonality_penalty(U: torch.Tensor) -> torch.Tensor:
     At symmetric init each pair of equal columns adds 2 and two distinct pairs p, q add
     8 cos²(u_p, u_q): the penalty is r + 8 Σ_{p<q} cos², which is ≈ r for random pairs in high d.
     """
-    Un = normalize_columns(U)
-    r = Un.shape[1]
-    eye = torch.eye(r, dtype=U.dtype, device=U.device)
-    return ((eye - Un.T @ Un) ** 2).sum()
+    with no_autocast(U.device.type):  # under autocast Ûᵀ Û would drop to half precision
+        Un = normalize_columns(U)
+        r = Un.shape[1]
+        eye = torch.eye(r, dtype=U.dtype, device=U.device)
+        return ((eye - Un.T @ Un) ** 2).sum()
 
 
 def reflect(points: torch.Tensor, u: torch.Tensor) -> torch.Tensor:

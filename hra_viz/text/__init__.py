@@ -4,7 +4,8 @@ One string table per area, each a module with ``STRINGS = {key: {"en": …, "ja"
 ``controls`` (sidebar, controls, presets, URL warnings), ``figures``, ``home``, ``geometry`` (the
 reflections and WY pages), ``training`` (live training, chain length, spectra, λ), ``bridge``
 (inspector, cost page, PEFT export), ``pilot`` (A/B pilots, the meeting report, the recommended
-chain length, multi-seed notes), ``serving`` (the start-up warm-up). A new area is a new module plus one entry in ``AREAS``.
+chain length, multi-seed notes), ``serving`` (the start-up warm-up).
+A new area is a new module plus one entry in ``AREAS``.
 
 The Japanese is written for business readers (polite です/ます); method names (HRA, LoRA, OFT)
 stay in Latin letters. A missing key or language raises, so tests catch it (tests/test_i18n.py
@@ -19,7 +20,7 @@ from importlib import import_module
 __all__ = ["LANGS", "STRINGS", "AREAS", "t", "run_status", "run_note"]
 
 LANGS = ("en", "ja")
-AREAS = ("controls", "figures", "home", "geometry", "training", "bridge", "pilot", "serving")
+AREAS = ("controls", "figures", "home", "geometry", "training", "bridge", "pilot", "serving", "real_model")
 
 
 def _merge(areas: tuple[str, ...]) -> dict[str, dict[str, str]]:

@@ -22,13 +22,12 @@ How the grid value r maps to each method's setting:
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
 import time
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from hra_viz.training.backends import run_cells
 from hra_viz.training.train import Run, RunConfig, prepare
 
 __all__ = ["compare", "sweep", "grid", "run_one"]
@@ -121,44 +120,28 @@ def grid(base_cfg: RunConfig, r: Sequence[int] = (8,), methods: Sequence[str] = 
 def sweep(base_cfg: RunConfig | None = None, r: Sequence[int] = (2, 4, 8, 16, 32),
           methods: Sequence[str] = ("hra", "lora", "oft", "full"), seeds: Sequence[int] | None = None,
           lams: Sequence[float] | None = None, matched_budget: bool = False,
-          progress: Progress | None = None, processes: int | None = None) -> pd.DataFrame:
+          progress: Progress | None = None, processes: int | None = None, backend: str = "local",
+          address: str | None = None) -> pd.DataFrame:
     """Run the grid (methods × seeds × r × λ) and return a tidy DataFrame, one row per run.
 
     ``processes``: None or 1 runs sequentially in this process (best for small sweeps: a spawned
     worker pays ~2 s to import torch). With ``processes > 1`` the cells run in a spawn-context
     process pool; configs travel as plain dicts, never models, and each worker trains with one
     thread. Rows of diverged or invalid cells are kept, with their ``status``.
+    ``backend="ray"`` runs one Ray task per cell instead, on this machine or on the cluster at
+    ``address`` (see ``backends.run_cells``); every backend gives the same numbers.
     """
     base_cfg = base_cfg or RunConfig()
     cells = grid(base_cfg, r, methods, seeds, lams, matched_budget)
-    total = len(cells)
     prepare(base_cfg)  # pretrain and write the disk cache once, before any worker reads it
-    results: list[dict | None] = [None] * total
     labels = []
     for cell, _ in cells:
         try:
             labels.append(_label(RunConfig(**cell)))
         except ValueError:
             labels.append(f"{cell['method']} (invalid)")
-    if processes is not None and processes > 1 and total > 1:
-        ctx = mp.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
-            futs = {pool.submit(run_one, cell, 1): i for i, (cell, _) in enumerate(cells)}
-            for done, fut in enumerate(cf.as_completed(futs), 1):
-                i = futs[fut]
-                try:
-                    results[i] = fut.result()
-                except Exception as e:  # a worker crash must not lose the other rows
-                    detail = f"{type(e).__name__}: {e}"
-                    results[i] = {"status": f"error: {detail}", "status_code": "error",
-                                  "status_args": {"detail": detail}, "diverged": False}
-                if progress:
-                    progress(done, total, labels[i])
-    else:
-        for i, (cell, _) in enumerate(cells):
-            results[i] = run_one(cell)
-            if progress:
-                progress(i + 1, total, labels[i])
+    results = run_cells(run_one, [cell for cell, _ in cells], backend=backend, processes=processes,
+                        address=address, progress=progress, labels=labels)
     rows = []
     for (cell, budget_r), res in zip(cells, results, strict=True):
         row = dict(cell)

@@ -34,6 +34,7 @@ from hra_viz.core.adapters import (
     trainable_parameters,
 )
 from hra_viz.training import metrics as M
+from hra_viz.training.graphs import GraphedEval, GraphedStep
 from hra_viz.training.tasks import TASK_PARAM_RANGES, TASKS, load_task
 
 __all__ = [
@@ -75,6 +76,10 @@ CHOICES: dict[str, tuple] = {
 # Learning rate used when ``lr`` is None, per method: each tuned on digits-rotate (300 Adam steps,
 # batch 128) so that comparisons are fair to every method rather than to one shared lr.
 DEFAULT_LR = {"hra": 1e-2, "lora": 1e-2, "oft": 1e-2, "full": 2e-3, "head": 1e-2}
+
+# On a CUDA device a Run captures its training step and its evaluation in CUDA graphs after the first
+# (eager) step (``hra_viz.training.graphs``); False keeps every step eager (tests compare the two).
+CUDA_GRAPHS = True
 
 _INT_FIELDS = {"r", "steps", "batch_size", "seed", "task_seed", "eval_every", "block_size", "occlude",
                "cpu_threads"}
@@ -166,7 +171,9 @@ def prepare(cfg: RunConfig | None = None):
     """Load (or pretrain) the task's base model and pay one-time costs, so the next Run starts fast.
 
     The first optimiser a process builds imports ``torch._dynamo`` (about 1 s); building a
-    throw-away one here moves that cost out of the first Play. Returns the Task.
+    throw-away one here moves that cost out of the first Play. On a CUDA device a throw-away run of
+    a few steps also pays for the CUDA context, the first cuBLAS calls, the Triton kernels of this
+    r and the first graph captures. Returns the Task.
     """
     global _WARM
     cfg = cfg or RunConfig()
@@ -174,7 +181,13 @@ def prepare(cfg: RunConfig | None = None):
     if not _WARM:
         torch.optim.Adam([torch.zeros(1, requires_grad=True)])
         _WARM = True
+    if resolve_device(cfg.device).type == "cuda" and (cfg.method, cfg.r) not in _WARM_CUDA:
+        Run(cfg.replace(steps=12, eval_every=10)).run_to_end()
+        _WARM_CUDA.add((cfg.method, cfg.r))
     return task
+
+
+_WARM_CUDA: set[tuple[str, int]] = set()
 
 
 class Run:
@@ -216,8 +229,10 @@ class Run:
         self.model = model.to(self.device).train()
         self.base = copy.deepcopy(self.task.base_model).to(self.device).eval()
         self.params = [p for p in self.model.parameters() if p.requires_grad]
-        if cfg.optimizer == "adam":
-            self.opt: torch.optim.Optimizer = torch.optim.Adam(self.params, lr=cfg.effective_lr)
+        cuda = self.device.type == "cuda"
+        if cfg.optimizer == "adam":  # capturable: the step counter stays on the device (CUDA graphs)
+            self.opt: torch.optim.Optimizer = torch.optim.Adam(self.params, lr=cfg.effective_lr,
+                                                               capturable=cuda)
         else:
             self.opt = torch.optim.SGD(self.params, lr=cfg.effective_lr)
         self.gen = torch.Generator().manual_seed(cfg.seed)  # batch order lives on CPU on every device
@@ -237,6 +252,10 @@ class Run:
         self.wall_s = 0.0
         self._snapshot: list | None = None
         self._last_eval = {"target_acc": float("nan"), "source_acc": float("nan")}
+        self._graphs = CUDA_GRAPHS and cuda
+        self._gstep: GraphedStep | None = None
+        self._geval: GraphedEval | None | bool = None
+        self.graph_error = ""  # why a capture failed (the run then stays eager); empty otherwise
 
     # -- state --------------------------------------------------------------------------------
 
@@ -272,9 +291,9 @@ class Run:
 
     # -- training -----------------------------------------------------------------------------
 
-    def _one_step(self) -> dict | None:
+    def _eager_update(self) -> tuple[float, float | None]:
+        """Forward, check, snapshot, backward, optimiser step: (loss, penalty in the loss or None)."""
         cfg = self.cfg
-        t0 = time.perf_counter()
         x, y = self._train
         n = x.shape[0]
         if cfg.batch_size < n:
@@ -288,6 +307,52 @@ class Run:
         lv = loss.item()
         if not math.isfinite(lv):
             self._restore_snapshot()
+            return lv, None
+        self._save_snapshot()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return lv, (float(penalty.detach()) if penalty is not None else None)
+
+    def _graph_update(self) -> tuple[float, float | None] | None:
+        """The same update as one CUDA graph replay; None when no graph could be captured."""
+        if self._gstep is None:
+            try:
+                self._gstep = GraphedStep(self, self._snapshot)
+            except Exception as e:  # noqa: BLE001 - any capture failure: stay eager, say why
+                self._graphs = False
+                self.graph_error = f"{type(e).__name__}: {e}"
+                return None
+        n, bs = self._train[0].shape[0], self.cfg.batch_size
+        idx = torch.randint(n, (bs,), generator=self.gen) if bs < n else None  # the eager path's draws
+        lv, pen = self._gstep(idx)
+        if not math.isfinite(lv):
+            self._gstep.restore_previous()
+        return lv, (pen if self._lam > 0 else None)
+
+    def _evaluate_step(self) -> tuple[dict[str, float], float | None]:
+        """Test accuracies and (HRA) the penalty after this step: a graph replay once graphs run."""
+        if self._gstep is not None and self._geval is None:
+            try:
+                self._geval = GraphedEval(self)
+            except Exception as e:  # noqa: BLE001
+                self._geval = False
+                self.graph_error = f"{type(e).__name__}: {e}"
+        if self._gstep is not None and self._geval:
+            t, s, pen = self._geval()
+            return {"target_acc": t, "source_acc": s}, (pen if self._is_hra else None)
+        ev = self.evaluate()
+        if not self._is_hra:
+            return ev, None
+        with torch.no_grad():
+            return ev, float(orthogonality_loss(self.model))
+
+    def _one_step(self) -> dict | None:
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        res = self._graph_update() if self._graphs and self.step_count >= 1 else None
+        lv, penalty = res if res is not None else self._eager_update()
+        if not math.isfinite(lv):
             kind = "nan" if math.isnan(lv) else "inf"
             args = {"step": self.step_count + 1, "kind": kind, "kept": max(self.step_count - 1, 0)}
             self.status = (f"diverged at step {args['step']}: loss became {kind}; "
@@ -296,21 +361,18 @@ class Run:
             self.done = self.diverged = True
             self.wall_s += time.perf_counter() - t0
             return None
-        self._save_snapshot()
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
         self.step_count += 1
         s = self.step_count
         evaluated = s == 1 or s % cfg.eval_every == 0 or s == cfg.steps
+        eval_pen = None
         if evaluated:
-            self._last_eval = self.evaluate()
+            self._last_eval, eval_pen = self._evaluate_step()
         m = {"step": s, "loss": lv, **self._last_eval, "evaluated": evaluated}
         if self._is_hra:
-            if evaluated or penalty is not None:
-                with torch.no_grad():
-                    pen = penalty if penalty is not None else orthogonality_loss(self.model)
-                    m["orth_penalty"] = float(pen.detach())
+            if penalty is not None:
+                m["orth_penalty"] = penalty
+            elif evaluated:
+                m["orth_penalty"] = eval_pen
             else:
                 prev = self.history[-1] if self.history else {}
                 m["orth_penalty"] = prev.get("orth_penalty", float("nan"))

@@ -9,6 +9,7 @@ column-normalised copy, H = I + Û Γ Ûᵀ, W' = W H.
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -18,13 +19,17 @@ from torch import nn
 
 from hra_viz.core.adapters import HRAConv2d, HRALinear, adapter_layers, trainable_parameters
 from hra_viz.training import metrics as M
-from hra_viz.training.sweep import compare, sweep
-from hra_viz.training.tasks import TASKS, decision_grid, load_task
+from hra_viz.training.sweep import sweep
+from hra_viz.training.tasks import decision_grid, load_task
 from hra_viz.training.train import Run, RunConfig
 
 __all__ = [
     "max_rank",
     "steps_for_tick",
+    "PlayingSessions",
+    "PLAYING",
+    "tick_budget",
+    "slow_every",
     "history_frame",
     "run_numbers",
     "max_offdiag",
@@ -33,19 +38,81 @@ __all__ = [
     "digit_samples",
     "spectra_report",
     "lambda_study",
-    "home_comparison",
     "chain_sweep",
     "chain_cells",
     "chain_cell",
     "chain_frame",
     "sweep_grid",
-    "where_hra_loses",
 ]
 
 # Optimiser time per tick, all runs together. Drawing takes the rest of the 0.5 s a tick may block
 # the session: building the figures is ~0.1 s, and on a loaded 2-core machine more (measured).
 TICK_BUDGET_S = 0.15
 MAX_STEPS_PER_TICK = 60
+# A playing session that has not ticked for this long (a closed tab, a stopped timer) stops counting.
+# Longer than any tick interval under load (issue 13 asks for ≤ 3 s with 16 sessions).
+PLAYING_STALE_S = 10.0
+SLOW_FIGURES_SHARE = 4  # up to this many playing sessions, slow figures are redrawn on every tick
+
+
+class PlayingSessions:
+    """The sessions of this server process whose Live training is playing: a fair share of the CPU.
+
+    Streamlit runs every browser session's script in a thread of one Python process, and a tick
+    holds the GIL while it trains and builds figures, so with n sessions playing each one waits for
+    the other n − 1 ticks. Each session reports its ticks (``tick``) and says when it stops
+    (``leave``); one that has not ticked for ``stale_s`` seconds (a closed tab) no longer counts.
+    Thread-safe; ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, stale_s: float = PLAYING_STALE_S, clock=time.monotonic) -> None:
+        self.stale_s = stale_s
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _purge(self, now: float) -> None:
+        for key in [k for k, t in self._last.items() if now - t > self.stale_s]:
+            del self._last[key]
+
+    def tick(self, key: str) -> int:
+        """Session ``key`` ticks now; returns how many sessions are playing, this one included."""
+        with self._lock:
+            now = self._clock()
+            self._last[key] = now
+            self._purge(now)
+            return len(self._last)
+
+    def leave(self, key: str) -> None:
+        with self._lock:
+            self._last.pop(key, None)
+
+    def count(self) -> int:
+        with self._lock:
+            self._purge(self._clock())
+            return len(self._last)
+
+
+PLAYING = PlayingSessions()  # one per server process: every session's thread sees the same count
+
+
+def tick_budget(n_playing: int, budget_s: float = TICK_BUDGET_S) -> float:
+    """Optimiser time for one tick when ``n_playing`` sessions share the process: ``budget_s / n``.
+
+    The whole process then trains for about ``budget_s`` per round of ticks however many sessions
+    play, so a round (every session ticking once) stays short and no session waits long for its
+    turn; each run still makes at least one step per tick (``steps_for_tick``).
+    """
+    return budget_s / max(int(n_playing), 1)
+
+
+def slow_every(n_playing: int, share: int = SLOW_FIGURES_SHARE) -> int:
+    """Redraw the slowly changing figures (the digit predictions) every k-th tick: k = ⌈n / share⌉.
+
+    Building such a figure costs several ticks' worth of CPU; under load, every session redraws it
+    less often instead of making every other session wait.
+    """
+    return max(1, math.ceil(max(int(n_playing), 1) / share))
 
 
 def max_rank(task: str, seed: int = 0) -> int:
@@ -90,18 +157,11 @@ def max_offdiag(grams: dict[str, np.ndarray]) -> float:
 
 
 def history_frame(runs: dict[str, Run]) -> pd.DataFrame:
-    """One row per (method, step): loss, target/source accuracy, retention, penalty, step time."""
-    rows = []
-    for method, run in runs.items():
-        base_src = run.task.base_acc["source"]
-        for h in run.history:
-            rows.append(
-                {
-                    "method": method,
-                    **{k: v for k, v in h.items()},
-                    "retention": M.retention(h["source_acc"], base_src),
-                }
-            )
+    """One row per (method, step): loss, target/source accuracy, retention, penalty, step time.
+
+    Built column by column (a live tick rebuilds it for thousands of steps; a frame from one dict
+    per row took 10× longer). Columns no step recorded are left out.
+    """
     cols = [
         "method",
         "step",
@@ -114,10 +174,16 @@ def history_frame(runs: dict[str, Run]) -> pd.DataFrame:
         "step_time_s",
         "elapsed_s",
     ]
-    df = pd.DataFrame(rows)
-    if df.empty:
+    hists = [(m, run.history, run.task.base_acc["source"]) for m, run in runs.items()]
+    if not any(h for _, h, _ in hists):
         return pd.DataFrame(columns=cols)
-    return df[[c for c in cols if c in df.columns]]
+    data: dict[str, list] = {"method": [m for m, h, _ in hists for _ in h]}
+    for c in cols[1:]:
+        if c == "retention":
+            data[c] = [M.retention(r["source_acc"], b) for _, h, b in hists for r in h]
+        elif any(c in r for _, h, _ in hists for r in h):
+            data[c] = [r.get(c) for _, h, _ in hists for r in h]
+    return pd.DataFrame(data)
 
 
 @torch.no_grad()
@@ -348,69 +414,6 @@ def lambda_study(
 
 # --------------------------------------------------------------------------------------------
 # comparisons and sweeps
-
-
-def home_comparison(
-    task: str = "digits-rotate",
-    steps: int = 300,
-    seed: int = 0,
-    r: int = 8,
-    methods: tuple[str, ...] = ("hra", "lora", "oft", "full"),
-    device: str = "auto",
-) -> pd.DataFrame:
-    """``sweep.compare`` of the methods on one task and seed (per-method tuned lr): one row each."""
-    cfgs = [RunConfig(task=task, method=m, r=r, steps=steps, seed=seed, device=device) for m in methods]
-    rows = []
-    for s in compare(cfgs):
-        rows.append(
-            {
-                "method": s["config"]["method"],
-                **{
-                    k: s.get(k)
-                    for k in (
-                        "target_acc",
-                        "source_acc",
-                        "retention",
-                        "base_target_acc",
-                        "base_source_acc",
-                        "trainable_params",
-                        "time_per_step_s",
-                        "status",
-                    )
-                },
-            }
-        )
-    df = pd.DataFrame(rows)
-    df["conflicts_with_source"] = TASKS[task].conflicts_with_source
-    return df
-
-
-def where_hra_loses(df: pd.DataFrame, tol: float = 0.005) -> list[tuple[str, dict]]:
-    """Plain statements (i18n key, values) of where HRA is behind another method in ``home_comparison``.
-
-    Compares target accuracy and retention; a gap below ``tol`` is a tie. Always at least one line:
-    if HRA is ahead everywhere, that is said too.
-    """
-    hra = df[df.method == "hra"].iloc[0]
-    out = []
-    for col, key in (("target_acc", "home.loses.target"), ("retention", "home.loses.retention")):
-        others = df[df.method != "hra"]
-        best = others.loc[others[col].idxmax()]
-        if best[col] > hra[col] + tol:
-            out.append(
-                (
-                    key,
-                    {
-                        "m": str(best.method),
-                        "hra": f"{hra[col]:.1%}",
-                        "other": f"{best[col]:.1%}",
-                        "gap": f"{(best[col] - hra[col]) * 100:.1f}",
-                    },
-                )
-            )
-    if bool(df["conflicts_with_source"].iloc[0]):
-        out.append(("home.loses.conflict", {}))
-    return out
 
 
 def sweep_grid(rmax: int) -> tuple[int, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["METHODS", "HRA_INITS", "HRA_VARIANTS", "OddRankWarning", "route_flops"]
+__all__ = ["METHODS", "HRA_INITS", "HRA_VARIANTS", "FloatAdapterMixin", "OddRankWarning", "route_flops"]
 
 
 METHODS = ("hra", "lora", "oft", "full", "head")
@@ -68,3 +68,33 @@ def _check_rank(r, d_in: int, what: str) -> int:
 def _adapter_dtype(weight: torch.Tensor) -> torch.dtype:
     """Adapter parameters train in float32 (float64 if the base is float64), even on a bf16 base."""
     return torch.float64 if weight.dtype == torch.float64 else torch.float32
+
+
+_HALF = (torch.float16, torch.bfloat16)
+_FULL = (torch.float32, torch.float64)
+
+
+class FloatAdapterMixin:
+    """The adapter dtype policy: adapter parameters are a float32 (or float64) master copy.
+
+    * Created in float32 on a float32, bf16 or fp16 base, in float64 on a float64 base (as PEFT's
+      ``autocast_adapter_dtype=True``).
+    * Casting the module to half precision (``.to(torch.bfloat16)``, ``.half()``, ``.bfloat16()``)
+      casts the frozen base layer and leaves the adapter's own parameters (and their gradients) in
+      float32, unrounded; casting to float64 (``.double()``) is honoured. Unlike PEFT, which then
+      casts adapters too: a bf16 parameter has 8 significant bits, so Adam steps smaller than
+      |u|/256 would vanish, and the master copy costs only r·d_in·4 bytes per layer.
+    * Each forward casts what the big products need to the compute dtype (the base weight's, or
+      autocast's); the r × r algebra of HRA stays in float32 or better.
+    """
+
+    def _apply(self, fn, recurse=True):
+        own = {k: (p.data, None if p.grad is None else p.grad.data)  # aliases of the old storage
+               for k, p in self._parameters.items() if p is not None and p.dtype in _FULL}
+        out = super()._apply(fn, recurse)
+        for k, (data, grad) in own.items():
+            p = self._parameters[k]
+            if p is not None and p.dtype in _HALF:  # keep the float32 master copy, unrounded
+                p.data = data.to(device=p.device, dtype=torch.float32)
+                p.grad = None if grad is None else grad.to(device=p.device, dtype=torch.float32)
+        return out

@@ -11,6 +11,12 @@ exact routes (N tokens):
 * LoRA form         y = base(x) + ((x Û) Γᵀ) (W Û)ᵀ          no backward through W when x needs no grad
 
 and merging uses the weight side W' = W + ((W Û) Γ) Ûᵀ.
+
+Precision (issue 10). U is a float32 master copy (float64 on a float64 model) that half-precision
+casts of the module leave unrounded (``base.FloatAdapterMixin``). A call computes in the base weight's
+dtype, or in autocast's when autocast is on (and then returns autocast's dtype, like nn.Linear); only
+Ûᵀ and Mᵀ = Γ Ûᵀ are cast to it. Norms, ÛᵀÛ, Γ and the triangular solve run in float32 or better with
+autocast off, in the forward, the backward, ``merge``/``unmerge`` and the penalty.
 """
 
 from __future__ import annotations
@@ -23,73 +29,90 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import householder as hh
-from .base import HRA_INITS, HRA_VARIANTS, OddRankWarning, _adapter_dtype, _check_rank, route_flops
+from . import hra_kernels as K
+from .base import (
+    HRA_INITS,
+    HRA_VARIANTS,
+    FloatAdapterMixin,
+    OddRankWarning,
+    _adapter_dtype,
+    _check_rank,
+    route_flops,
+)
 
 __all__ = ["HRALinear", "HRAConv2d"]
 
 
 # --------------------------------------------------------------------------------------------
-# the fused chain kernel: one autograd node, hand-written backward, matmuls in their fast layouts
+# the fused chain kernel: one autograd node, hand-written backward
 #
-# Rows are the fast layout on a CPU (a (r, d) @ (d, n) product streams W once), so the kernel works
-# with Uᵀ (r × d_in) and Aᵀ = (W Û)ᵀ (r × d_out) throughout.
+# Precision: x, W and b come in the compute dtype (W's, or autocast's), U in its own (float32, or
+# float64); every r × r quantity (‖u_i‖, ÛᵀÛ, Γ, the triangular solve) is float32 or better and
+# only Û and M = Û Γᵀ are cast to the compute dtype for the big products.
 
 
 class _HRAChainFn(torch.autograd.Function):
-    """y = x (W H)ᵀ + b for H = I + Û Γ Ûᵀ, with U → (Û, Γ) inside the node.
+    """y = x (W H)ᵀ + b for H = I + Û Γ Ûᵀ, with U → (Ûᵀ, Mᵀ = Γ Ûᵀ) inside the node.
 
-    Forward, with M = Γ Ûᵀ (r × d_in) and Z = x Mᵀ = (x Û) Γᵀ:
-      lora form   y = (x Wᵀ + b) + Z (W Û)ᵀ
+    Forward, with Z = x M = (x Û) Γᵀ (N × r):
+      lora form   y = (x Wᵀ + b) + Z (W Û)ᵀ        (when x needs no gradient: no product with the
+                                                    d × d W in the backward but W Û's)
       activation  y = (x + Z Ûᵀ) Wᵀ + b
-    Backward (W, b frozen), with S = dZᵀ x:  dΓ = S Û,  dÛᵀ += Γᵀ S (from Z), plus the term from
-    W Û (lora form) or from x' (activation); then through Γ = −T⁻¹ (∂T = Γᵀ dΓ Γᵀ, of which only
-    the strict upper triangle reaches ÛᵀÛ) and through the normalisation Û = U / ‖U‖.
-    Every product with an N- or d-sized operand is laid out as rows, the fast layout on a CPU.
+    Backward (W, b frozen): S = dZᵀ x = ∂L/∂Mᵀ and Q = the gradient at Ûᵀ from its other use
+    ((Zᵀ dy) W in the lora form, Zᵀ dx' in the activation form); ``hra_kernels.factors_bwd`` takes
+    both through Γ and the normalisation Û = U / ‖U‖ to dU. The r × r part is one fused Triton kernel
+    each way on CUDA, a few ATen calls elsewhere (``hra_kernels``).
+
+    Every product with an N- or d-sized operand has the r × d factors as rows (Ûᵀ, Mᵀ, (W Û)ᵀ): the
+    fast layout for skinny products, on a CPU (a (r, d) @ (d, n) product streams W once) and in cuBLAS.
     """
 
     @staticmethod
     def forward(ctx, x2, U, W, b, lora_form: bool):
-        Vt = U.t().contiguous()  # (r, d_in)
-        n = Vt.norm(dim=1, keepdim=True)
-        Ut32 = Vt / n  # the r × r algebra stays in U's dtype (float32 at least)
-        G32 = hh.gamma_from_unit_rows(Ut32)
-        Mt = (G32 @ Ut32).to(W.dtype)  # (r, d_in) = Γ Ûᵀ
-        Ut = Ut32.to(W.dtype)  # no copy when W is float32
-        Z = x2 @ Mt.T  # (N, r)
-        if lora_form:
-            At = Ut @ W.T  # (r, d_out) = (W Û)ᵀ
-            y = F.linear(x2, W, b).addmm_(Z, At)
-        else:
-            At = None
-            y = F.linear(torch.addmm(x2, Z, Ut), W, b)  # x' = x + Z Ûᵀ
-        ctx.lora_form = lora_form
-        ctx.save_for_backward(x2, W, Ut32, G32, n, Ut, Mt, Z, At)
+        dev = x2.device.type
+        backend = K.backend_for(U, W.dtype) if U.is_cuda else "torch"
+        with hh.no_autocast(dev):
+            if backend == "torch":
+                Ut, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
+            else:
+                Ut, Mt, saved = K.factors_fwd(U, W.dtype, backend)
+            Z = torch.mm(x2, Mt.T)  # (N, r)
+            if lora_form:
+                At = torch.mm(Ut, W.T)  # (r, d_out) = (W Û)ᵀ
+                y = F.linear(x2, W, b).addmm_(Z, At)
+            else:
+                At = None
+                y = F.linear(torch.addmm(x2, Z, Ut), W, b)  # x' = x + Z Ûᵀ
+        ctx.lora_form, ctx.backend = lora_form, backend
+        ctx.save_for_backward(x2, W, Ut, Mt, Z, At, *saved)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x2, W, Ut32, G32, n, Ut, Mt, Z, At = ctx.saved_tensors
+        x2, W, Ut, Mt, Z, At, *saved = ctx.saved_tensors
         need_x = ctx.needs_input_grad[0]
-        if ctx.lora_form:
-            dZ = dy @ At.T  # (N, r)
-            dUt = (Z.T @ dy) @ W  # dAᵀ = Zᵀ dy (r, d_out), then through Aᵀ = Ût Wᵀ
-            dxp = dy @ W if need_x else None
-        else:
-            dxp = dy @ W  # (N, d_in), the gradient at x' = x + Z Ûᵀ
-            dZ = dxp @ Ut.T
-            dUt = Z.T @ dxp
-        S = (dZ.T @ x2).to(G32.dtype)  # (r, d_in)
-        dG = S @ Ut32.T
-        dUt = dUt.to(G32.dtype).addmm_(G32.T, S)
-        dT = (G32.T @ dG @ G32.T).triu_(1)
-        dUt = dUt.addmm_(dT + dT.T, Ut32)
-        dVt = torch.addcmul(dUt, torch.linalg.vecdot(dUt, Ut32).unsqueeze(1), Ut32, value=-1.0).div_(n)
-        dx = dxp.addmm_(dZ, Mt) if need_x else None
-        return dx, dVt.t(), None, None, None
+        with hh.no_autocast(dy.device.type):
+            if ctx.lora_form:
+                dZ = torch.mm(dy, At.T)  # (N, r)
+                Qa, Qb = torch.mm(Z.T, dy), W  # Q = (Zᵀ dy) W: through (W Û)ᵀ = Ûᵀ Wᵀ
+                dxp = torch.mm(dy, W) if need_x else None
+            else:
+                dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z Ûᵀ
+                dZ = torch.mm(dxp, Ut.T)
+                Qa, Qb = Z.T, dxp  # Q = Zᵀ dx': through x'
+            S = torch.mm(dZ.T, x2)  # (r, d_in) = ∂L/∂Mᵀ
+            if ctx.backend == "torch":  # Q's product is fused into the backward's first sum
+                dU = K.torch_bwd(saved, S, Qa, Qb, Ut, Mt)
+            else:
+                dU = K.factors_bwd(saved, S, torch.mm(Qa, Qb), ctx.backend)
+            dx = dxp.addmm_(dZ, Mt) if need_x else None
+        return dx, dU, None, None, None
 
 
+_AUTOCAST_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
-class _HRAMixin:
+
+class _HRAMixin(FloatAdapterMixin):
     """What HRALinear and HRAConv2d share: U, its init, the WY factors and the penalty."""
 
     r: int
@@ -144,10 +167,17 @@ class _HRAMixin:
         return hh.orthogonality_penalty(self.u)
 
     def _weight_side(self, weight2d: torch.Tensor, transpose: bool = False) -> torch.Tensor:
-        """W H (or W Hᵀ) = W + ((W Û) Γ) Ûᵀ, cost 4·d_out·d_in·r, no d × d matrix."""
-        Un, G = self.factors()
-        Un, G = Un.to(weight2d.dtype), G.to(weight2d.dtype)
-        return weight2d + ((weight2d @ Un) @ (G.T if transpose else G)) @ Un.T
+        """W H (or W Hᵀ) = W + ((W Û) Γ) Ûᵀ, cost 4·d_out·d_in·r, no d × d matrix.
+
+        Computed in float32 or better (autocast off) and returned in W's dtype, so that merging a
+        half-precision layer rounds W H once, like storing any half-precision weight.
+        """
+        with hh.no_autocast(weight2d.device.type):
+            Un, G = self.factors()
+            adt = K.accum_dtype(Un.dtype, weight2d.dtype)
+            W = weight2d.to(adt)
+            Un, G = Un.to(adt), G.to(adt)
+            return (W + ((W @ Un) @ (G.T if transpose else G)) @ Un.T).to(weight2d.dtype)
 
 
 class HRALinear(_HRAMixin, nn.Module):
@@ -184,34 +214,45 @@ class HRALinear(_HRAMixin, nn.Module):
 
     def route(self, x: torch.Tensor) -> str:
         """The exact route forward() takes for this input (cheapest by ``route_flops``)."""
-        backward = torch.is_grad_enabled() and (self.u.requires_grad or x.requires_grad)
-        if not backward:
-            return "activation"
+        return "lora" if self._lora_form(x) else "activation"
+
+    def _lora_form(self, x: torch.Tensor) -> bool:
+        if not (torch.is_grad_enabled() and (self.u.requires_grad or x.requires_grad)):
+            return False  # no backward: the activation side is the cheapest forward
         if self.base.weight.requires_grad:  # an unfrozen base: only the activation side is generic
-            return "activation"
+            return False
         n = x.numel() // self.in_features
         c = route_flops(n, self.in_features, self.out_features, self.r, input_grad=x.requires_grad)
-        return "lora" if c["lora"] < c["activation"] else "activation"
+        return c["lora"] < c["activation"]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.merged:
             return self.base(x)
         W, b = self.base.weight, self.base.bias
-        x2 = x.to(W.dtype).reshape(-1, self.in_features)  # (N, d_in)
-        route = self.route(x)
+        out_dtype = x.dtype
+        dev = W.device.type
+        if torch.is_autocast_enabled(dev) and W.dtype in _AUTOCAST_DTYPES:
+            # compute in autocast's dtype and return it, as nn.Linear does under autocast
+            out_dtype = torch.get_autocast_dtype(dev)
+            W, b = W.to(out_dtype), (None if b is None else b.to(out_dtype))
+        x2 = x.reshape(-1, self.in_features)  # (N, d_in)
+        if x2.dtype != W.dtype:
+            x2 = x2.to(W.dtype)
+        lora = self._lora_form(x)
         if self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad):
-            y = _HRAChainFn.apply(x2, self.u, W, b, route == "lora")
-            return y.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+            y = _HRAChainFn.apply(x2, self.u, W, b, lora)
+            y = y.reshape(*x.shape[:-1], self.out_features)
+            return y if y.dtype == out_dtype else y.to(out_dtype)
         # generic autograd path: the λ = ∞ variant (Q from QR) or an unfrozen base layer
-        Un, G = self.factors()
+        Un, G = self.factors()  # r × r algebra in U's dtype (float32 or better)
         Un, G = Un.to(W.dtype), G.to(W.dtype)
         Z = (x2 @ Un) @ G.T  # (N, r)
-        if route == "lora":
+        if lora:
             # y = base(x) + Z (W Û)ᵀ: no gradient has to flow back through W
             y = torch.addmm(F.linear(x2, W, b), Z, (W @ Un).T)
         else:
             y = F.linear(torch.addmm(x2, Z, Un.T), W, b)  # x' = x Hᵀ = x + Z Ûᵀ
-        return y.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+        return y.reshape(*x.shape[:-1], self.out_features).to(out_dtype)
 
     @torch.no_grad()
     def delta_weight(self) -> torch.Tensor:

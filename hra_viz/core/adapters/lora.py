@@ -8,12 +8,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import _adapter_dtype, _check_rank
+from .base import FloatAdapterMixin, _adapter_dtype, _check_rank
 
 __all__ = ["LoRALinear"]
 
 
-class LoRALinear(nn.Module):
+class LoRALinear(FloatAdapterMixin, nn.Module):
     """y = base(x) + (α/r) · x Aᵀ Bᵀ with A (r × d_in) kaiming-uniform and B (d_out × r) = 0."""
 
     def __init__(

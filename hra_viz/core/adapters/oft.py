@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import _adapter_dtype
+from .base import FloatAdapterMixin, _adapter_dtype
 
 __all__ = ["OFTLinear"]
 
 
-class OFTLinear(nn.Module):
+class OFTLinear(FloatAdapterMixin, nn.Module):
     """W' = W R with R = diag(R_1 … R_k) block-diagonal, R_i = (I − S_i)⁻¹ (I + S_i), S_i skew (b × b).
 
     Each block has b(b−1)/2 parameters (S_i's strict upper triangle), zero at init, so R = I.
@@ -46,7 +46,9 @@ class OFTLinear(nn.Module):
         S[:, self._iu[0], self._iu[1]] = self.oft_s
         S = S - S.transpose(1, 2)
         eye = torch.eye(b, dtype=S.dtype, device=S.device).expand(k, b, b)
-        return torch.linalg.solve(eye - S, eye + S)
+        # I − S is invertible for every skew S: solve_ex skips the error check, whose device-to-host
+        # read would stop a CUDA graph capture
+        return torch.linalg.solve_ex(eye - S, eye + S)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.merged:

@@ -7,7 +7,8 @@ They never train or read app state.
 * Every hover shows the exact value; every title is localised through ``lang``.
 """
 
-from .home import accuracy_bars, parameter_bars, spectrum_bars, step_cost_bars
+from .home import parameter_bars, spectrum_bars, step_cost_bars
+from .pilot import accuracy_ci_bars, pilot_costs, pilot_diffs, pilot_results
 from .reflections import reflections_2d, reflections_3d
 from .spectra import delta_spectra, energy_bars, hra_angles, layer_spectra
 from .style import LAMBDA_COLORS, METHOD_COLORS, METHOD_NAMES, MIRROR_COLORS, ORIGINAL_COLOR, to_html
@@ -19,6 +20,9 @@ from .training import (
     gram_heatmaps,
     lambda_curves,
     live_curves,
+    refresh_decision_boundaries,
+    refresh_gram_heatmaps,
+    refresh_live_curves,
     sweep_scatter,
     training_curves,
 )
@@ -34,7 +38,10 @@ __all__ = [
     "parameter_bars",
     "spectrum_bars",
     "step_cost_bars",
-    "accuracy_bars",
+    "accuracy_ci_bars",
+    "pilot_results",
+    "pilot_diffs",
+    "pilot_costs",
     "reflections_2d",
     "reflections_3d",
     "wy_heatmaps",
@@ -49,6 +56,9 @@ __all__ = [
     "gram_heatmaps",
     "decision_boundaries",
     "digit_grid",
+    "refresh_live_curves",
+    "refresh_gram_heatmaps",
+    "refresh_decision_boundaries",
     "chain_lines",
     "lambda_curves",
     "layer_spectra",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from hra_viz.text import t
 from hra_viz.views.figures.style import METHOD_COLORS, _base, _name
@@ -14,7 +13,6 @@ __all__ = [
     "parameter_bars",
     "spectrum_bars",
     "step_cost_bars",
-    "accuracy_bars",
 ]
 
 
@@ -63,41 +61,3 @@ def step_cost_bars(df: pd.DataFrame, lang: str) -> go.Figure:
     )  # fmt: skip
     fig.update_yaxes(title=t("fig.cost.y", lang), rangemode="tozero")
     return _base(fig, t("fig.cost.title", lang), 380)
-
-
-def accuracy_bars(df: pd.DataFrame, lang: str) -> go.Figure:
-    """Target accuracy and retention per method (``live.home_comparison``), base model as a line."""
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.1,
-        subplot_titles=(t("fig.acc.target", lang), t("fig.acc.retention", lang)),
-    )
-    names = [_name(m, lang) for m in df.method]
-    colors = [METHOD_COLORS.get(m) for m in df.method]
-    for c, col in ((1, "target_acc"), (2, "retention")):
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=df[col],
-                marker_color=colors,
-                text=[f"{v:.1%}" for v in df[col]],
-                textposition="outside",
-                showlegend=False,
-                hovertemplate="%{x}: %{y:.4f}<extra></extra>",
-            ),
-            1,
-            c,
-        )
-    base = float(df["base_target_acc"].iloc[0])
-    fig.add_hline(
-        y=base,
-        line_dash="dash",
-        line_color="#555555",
-        row=1,
-        col=1,
-        annotation_text=t("fig.acc.base", lang, v=f"{base:.1%}"),
-        annotation_position="top left",
-    )
-    fig.update_yaxes(range=[0, 1.15], tickformat=".0%")
-    return _base(fig, t("fig.acc.title", lang), 380)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hra_viz.text import t
-from hra_viz.views.figures.style import LAMBDA_COLORS, METHOD_COLORS, _base, _name
+from hra_viz.views.figures.style import LAMBDA_COLORS, METHOD_COLORS, _base, _hex_rgba, _name
 
 __all__ = [
     "training_curves",
@@ -18,6 +18,9 @@ __all__ = [
     "gram_heatmaps",
     "decision_boundaries",
     "digit_grid",
+    "refresh_live_curves",
+    "refresh_gram_heatmaps",
+    "refresh_decision_boundaries",
     "chain_lines",
     "lambda_curves",
 ]
@@ -138,30 +141,61 @@ def live_curves(hist: pd.DataFrame, lang: str, steps: int | None = None) -> go.F
         horizontal_spacing=0.07,
         subplot_titles=(t("fig.live.loss", lang), t("fig.live.target", lang), t("fig.live.retention", lang)),
     )
-    for m, g in hist.groupby("method", sort=False):
-        color, name = METHOD_COLORS.get(str(m), "#000000"), _name(str(m), lang)
-        ev = g[g["evaluated"].astype(bool)] if "evaluated" in g else g
-        for c, (frame, col) in enumerate(((g, "loss"), (ev, "target_acc"), (ev, "retention")), start=1):
-            fig.add_trace(
-                go.Scatter(
-                    x=frame["step"],
-                    y=frame[col],
-                    mode="lines+markers" if len(frame) < 3 else "lines",
-                    name=name,
-                    legendgroup=str(m),
-                    showlegend=c == 1,
-                    line=dict(color=color, width=2),
-                    hovertemplate=f"{name} · step %{{x}}: %{{y:.4f}}<extra></extra>",
-                ),
-                1,
-                c,
-            )
+    for m, c, x, y in _curve_traces(hist):
+        color, name = METHOD_COLORS.get(m, "#000000"), _name(m, lang)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode=_curve_mode(x),
+                name=name,
+                legendgroup=m,
+                showlegend=c == 1,
+                line=dict(color=color, width=2),
+                hovertemplate=f"{name} · step %{{x}}: %{{y:.4f}}<extra></extra>",
+            ),
+            1,
+            c,
+        )
     fig.update_xaxes(title=t("fig.live.step", lang), range=[0, steps] if steps else None)
     fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_yaxes(range=[0, 1.1], row=1, col=3)
     fig.update_layout(legend=dict(orientation="h", y=-0.2))
     return _base(fig, t("fig.live.title", lang), 360)
+
+
+def _curve_traces(hist: pd.DataFrame):
+    """(method, panel 1–3, x, y) of every trace of ``live_curves``, in the order they are added."""
+    for m, g in hist.groupby("method", sort=False):
+        ev = g[g["evaluated"].astype(bool)] if "evaluated" in g else g
+        for c, (frame, col) in enumerate(((g, "loss"), (ev, "target_acc"), (ev, "retention")), start=1):
+            yield str(m), c, frame["step"], frame[col]
+
+
+def _curve_mode(x) -> str:
+    return "lines+markers" if len(x) < 3 else "lines"
+
+
+# The live page redraws its figures on every tick. Building a plotly figure (subplots, template,
+# validation) costs tens of milliseconds of CPU, which a server shared by a class pays once per tick
+# per student; the refresh_* functions below put new data into a figure built by the matching
+# builder instead, in a few milliseconds, and give the same figure as building it afresh. They
+# return False (and change nothing) when the figure does not have the data's structure: build it.
+
+
+def refresh_live_curves(fig: go.Figure, hist: pd.DataFrame) -> bool:
+    """Put ``hist``'s points into a figure made by ``live_curves`` for the same methods."""
+    traces = list(_curve_traces(hist))
+    if len(fig.data) != len(traces) or any(
+        tr.legendgroup != m or (tr.xaxis or "x") != ("x" if c == 1 else f"x{c}")
+        for tr, (m, c, _, _) in zip(fig.data, traces, strict=True)
+    ):
+        return False
+    with fig.batch_update():
+        for tr, (_, _, x, y) in zip(fig.data, traces, strict=True):
+            tr.update(x=x, y=y, mode=_curve_mode(x))
+    return True
 
 
 def gram_heatmaps(grams: dict, lang: str) -> go.Figure:
@@ -187,6 +221,31 @@ def gram_heatmaps(grams: dict, lang: str) -> go.Figure:
         fig.update_xaxes(constrain="domain", row=1, col=c)
     fig.update_layout(coloraxis=dict(colorscale="RdBu", cmin=-1, cmax=1, colorbar=dict(thickness=12)))
     return _base(fig, t("fig.gram.title", lang), 330)
+
+
+def refresh_gram_heatmaps(fig: go.Figure, grams: dict) -> bool:
+    """Put new Gram matrices into a figure made by ``gram_heatmaps`` for the same layers."""
+    names = list(grams)
+    titles = [a.text for a in fig.layout.annotations]
+    if len(fig.data) != len(names) or titles != (names or [""]):
+        return False
+    with fig.batch_update():
+        for tr, n in zip(fig.data, names, strict=True):
+            tr.z = np.asarray(grams[n])
+    return True
+
+
+def refresh_decision_boundaries(fig: go.Figure, views: dict) -> bool:
+    """Put new decision grids into a figure made by ``decision_boundaries`` for the same methods."""
+    if len(fig.data) != 2 * len(views) or any(
+        (fig.data[2 * i].type, fig.data[2 * i + 1].type) != ("contour", "scatter") for i in range(len(views))
+    ):
+        return False
+    with fig.batch_update():
+        for i, v in enumerate(views.values()):
+            fig.data[2 * i].update(x=v["xx"][0], y=v["yy"][:, 0], z=v["p1"])
+            fig.data[2 * i + 1].update(x=v["x"][:, 0], y=v["x"][:, 1], marker=dict(color=v["y"]))
+    return True
 
 
 def decision_boundaries(views: dict, lang: str) -> go.Figure:
@@ -310,6 +369,8 @@ def chain_lines(df: pd.DataFrame, lang: str) -> go.Figure:
     """The chain-length sweep against r: accuracy, retention, parameters, time per step, ‖H − I‖.
 
     df: ``live.chain_sweep``. Methods without an r (full fine-tuning) are a dashed horizontal line.
+    With several seeds per cell, pass ``views.pilot.seed_bands(df)``: lines are then means and
+    ``{col}_lo``/``{col}_hi`` are drawn as 95 % CI bands.
     """
     panels = [
         ("target_acc", "fig.chain.target"),
@@ -362,6 +423,26 @@ def chain_lines(df: pd.DataFrame, lang: str) -> go.Figure:
                 for m, v, b in zip(g["method"], g["r"], g["block_size"], strict=True)
             ]
             dash = "dot" if "λ" in str(label) and not str(label).endswith("=0") else "solid"
+            if f"{col}_lo" in g and g[f"{col}_lo"].notna().any():  # 95 % CI over seeds (seed_bands)
+                band = g[g[f"{col}_lo"].notna()]
+                xs = band["budget_r"].astype(float).tolist()
+                f = 1e3 if col == "time_per_step_s" else 1
+                fig.add_trace(
+                    go.Scatter(
+                        x=xs + xs[::-1],
+                        y=(band[f"{col}_hi"] * f).tolist() + (band[f"{col}_lo"] * f).tolist()[::-1],
+                        fill="toself",
+                        mode="lines",
+                        line=dict(width=0),
+                        fillcolor=_hex_rgba(color, 0.18),
+                        name=f"{name} · 95 % CI",
+                        legendgroup=str(label),
+                        showlegend=False,
+                        hoverinfo="skip",
+                    ),
+                    row,
+                    c,
+                )
             fig.add_trace(
                 go.Scatter(
                     x=g["budget_r"].astype(float),

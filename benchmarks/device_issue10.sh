@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Issue 10 on the lent GPU machine, in one call: every CUDA test, then the GPU benchmarks.
+#
+#   bash benchmarks/device_issue10.sh probe   # Triton kernel tests, kernel and layer timings (~1.5 min)
+#   bash benchmarks/device_issue10.sh quick   # env, kernel and precision tests, kernel timings (~2 min)
+#   bash benchmarks/device_issue10.sh full    # every CUDA test and every benchmark (~6 min)
+#
+# Logs go to $OUT (default /tmp/issue10-out): env.txt, tests.log, kernels.log, layers.log, live.log,
+# live_cpu.log, and results.md (what the benchmarks appended to benchmarks/RESULTS.md). Each step's
+# exit status and time are printed; a failing step does not stop the next. Without a GPU every step
+# says so and skips (this is how it is checked on a CPU machine).
+set -uo pipefail
+MODE=${1:-full}
+OUT=${OUT:-/tmp/issue10-out}
+PY=${PYTHON:-python3}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+RESULTS=benchmarks/RESULTS.md
+start=$(wc -c <"$RESULTS")
+
+step() {
+  local name=$1
+  shift
+  echo "== $name: $*"
+  local t0=$SECONDS
+  "$@" >"$OUT/$name.log" 2>&1
+  local rc=$?
+  echo "== $name: rc=$rc in $((SECONDS - t0)) s"
+  tail -n "${TAIL:-25}" "$OUT/$name.log"
+}
+
+$PY - <<'EOF' | tee "$OUT/env.txt"
+import importlib, os, platform, torch
+print("python", platform.python_version(), "torch", torch.__version__, "cuda", torch.cuda.is_available())
+if torch.cuda.is_available():
+    print("gpu", torch.cuda.get_device_name(0), "cores", os.cpu_count())
+for m in ("triton", "peft", "pytest", "hypothesis", "pandas", "sklearn"):
+    try:
+        print(m, importlib.import_module(m).__version__)
+    except Exception as e:  # noqa: BLE001
+        print(m, "MISSING", type(e).__name__)
+from hra_viz.core.adapters import hra_kernels as K
+print("triton kernels usable:", K.triton_available())
+EOF
+
+if [ "$MODE" = probe ]; then  # kernel correctness and timings only (~1.5 min)
+  step tests $PY -m pytest -q -p no:cacheprovider --timeout 300 -m cuda tests/test_gpu_graphs.py \
+    -k "triton or backend"
+  step kernels $PY -m benchmarks.hra_kernels
+  step profile $PY -m benchmarks.profile_gpu
+  step layers $PY -m benchmarks.layers --device cuda --parts layer,stack --d 1024,4096 --repeats 5 --no-write
+elif [ "$MODE" = quick ]; then
+  step tests $PY -m pytest -q -p no:cacheprovider --timeout 300 -m cuda \
+    tests/test_gpu_graphs.py tests/test_adapters.py -k "triton or backend or precision or cuda"
+  step kernels $PY -m benchmarks.hra_kernels
+  step layers $PY -m benchmarks.layers --device cuda --parts layer,precision --d 4096 --repeats 5
+else
+  step tests $PY -m pytest -q -p no:cacheprovider --timeout 400 -m cuda \
+    tests/test_adapters.py tests/test_compile.py tests/test_gpu_graphs.py tests/test_gpu_app_path.py
+  step kernels $PY -m benchmarks.hra_kernels
+  step layers $PY -m benchmarks.layers --device cuda
+  step live $PY -m benchmarks.live --device cuda --no-sweep
+  step live_cpu taskset -c 0,1 $PY -m benchmarks.live --device cpu --threads 2 --no-sweep
+fi
+tail -c +$((start + 1)) "$RESULTS" >"$OUT/results.md"
+echo "== appended to RESULTS.md: $(wc -l <"$OUT/results.md") lines (in \$OUT/results.md)"

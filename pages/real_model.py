@@ -1,0 +1,271 @@
+"""Page: A real model. all-MiniLM-L6-v2 adapted live (HRA, LoRA, OFT, full, head), play/pause/step/reset."""
+
+import time
+
+import streamlit as st
+
+from hra_viz.app import ui
+from hra_viz.text import run_note, run_status, t
+from hra_viz.training.real import ModelNotInstalled, RealConfig, RealRun, export_zip, get_real_model
+from hra_viz.views import real_model as V
+from hra_viz.views.figures import gram_heatmaps
+
+lang = ui.lang()
+TICK_S = 0.5  # the fragment's timer
+TICK_BUDGET_S = 0.35  # training time per tick, shared by the methods (a tick never holds the server long)
+STEP_BUTTON = 10  # optimiser steps per press of Step
+
+with st.sidebar:
+    st.markdown(f"**{t('page.real_model', lang)}**")
+    methods = ui.control("real_methods")
+    r = ui.control("r")
+    layers = ui.control("real_layers")
+    top_k_raw = ui.control("real_top_k")
+    steps = ui.control("real_steps")
+    ui.preset_buttons("real-model")
+
+seed = int(st.session_state.get("seed", 0))
+device = st.session_state.get("device_resolved", "cpu")
+methods = list(dict.fromkeys(methods))[:4] or ["hra"]
+top_k = 0 if top_k_raw == "auto" else int(top_k_raw)
+settings = (tuple(methods), r, layers, top_k, steps, seed, device)
+
+st.title(t("real.title", lang))
+st.markdown(t("real.intro", lang))
+
+
+@st.cache_resource(show_spinner=False)
+def _shared(dev: str):
+    """The frozen model, the data and the cached features: read-only, shared by every session."""
+    return get_real_model(dev)
+
+
+try:
+    with st.spinner("all-MiniLM-L6-v2 …"):
+        real = _shared(device)
+except ModelNotInstalled as e:
+    st.error(t("real.missing", lang, detail=str(e)), icon="📦")
+    st.stop()
+
+# Per-user runs: st.session_state, never st.cache_resource (every browser would share one model).
+S = st.session_state
+if S.get("real_settings") != settings or "real_runs" not in S:
+    with st.spinner("all-MiniLM-L6-v2 …"):
+        S["real_runs"] = {
+            m: RealRun(RealConfig(method=m, r=r, layers=layers, top_k=top_k, steps=steps, seed=seed,
+                                  device=device), real=real)
+            for m in methods
+        }
+    S["real_settings"] = settings
+    S["real_playing"] = False
+    S.pop("_real_slow", None)
+runs: dict[str, RealRun] = S["real_runs"]
+first_run = next(iter(runs.values()))
+all_done = all(run.done for run in runs.values())
+
+what = t(f"real.what.{layers}", lang)
+k_used = first_run.top_k
+if k_used == 6:
+    st.markdown(t("real.cached_all", lang, device=device, what=what))
+else:
+    st.markdown(t("real.cached", lang, device=device, what=what, first=6 - k_used, k=k_used))
+st.info(t("real.baseline", lang, acc=first_run.baseline["acc"], seed=seed), icon="📏")
+
+
+def _play():
+    S["real_playing"] = True
+
+
+def _pause():
+    S["real_playing"] = False
+
+
+def _step():
+    S["real_playing"] = False
+    for run in runs.values():
+        run.step(STEP_BUTTON)
+
+
+def _reset():
+    S.pop("real_settings", None)
+    S["real_playing"] = False
+
+
+playing = bool(S.get("real_playing")) and not all_done
+if ui.presenting():
+    b = [*st.columns([1, 1.1, 1.3, 1]), st.container()]
+else:
+    b = st.columns([1, 1, 1.4, 1, 3.2])
+b[0].button(t("train.play", lang), key="real_play", on_click=_play, disabled=playing or all_done,
+            type="primary", width="stretch")
+b[1].button(t("train.pause", lang), key="real_pause", on_click=_pause, disabled=not playing, width="stretch")
+b[2].button(t("train.step", lang, k=STEP_BUTTON), key="real_step", on_click=_step, disabled=all_done,
+            width="stretch")
+b[3].button(t("train.reset", lang), key="real_reset", on_click=_reset, width="stretch")
+b[4].caption(t("real.device", lang, device=device, methods=", ".join(t(f"method.{m}", lang) for m in methods),
+               seed=seed, folder=real.model_dir))
+
+
+def _tick() -> None:
+    """k optimiser steps per run, k from the measured step time so that a tick stays short."""
+    times = [h["step_time_s"] for run in runs.values() for h in run.history[-20:]]
+    if not times:
+        k = 1  # the first tick: one step and the first evaluation, so the first numbers come fast
+    else:
+        k = max(1, min(20, int(TICK_BUDGET_S / (sum(times) / len(times) * len(runs)))))
+    for run in runs.values():
+        run.step(k)
+
+
+def _slow_parts() -> dict:
+    """Spectra (SVDs), PCA maps and predictions: computed when the runs stand still, then kept."""
+    key = (settings, tuple(run.step_count for run in runs.values()))
+    memo = S.get("_real_slow")
+    if memo is not None and (memo[0] == key or S.get("real_playing")):
+        return memo[1]
+    out = {
+        "spectra": {m: V.qv_spectra(run) for m, run in runs.items() if run.targets},
+        "pca": V.pca_maps(runs),
+        "pred": V.predictions(runs),
+    }
+    S["_real_slow"] = (key, out)
+    return out
+
+
+def _metrics_row() -> None:
+    cols = st.columns(len(runs))
+    for col, (m, run) in zip(cols, runs.items(), strict=True):
+        n = V.run_numbers(run)
+        with col:
+            params = t("real.params", lang, n=f"{n['params']:,}")
+            st.markdown(f"**{t(f'method.{m}', lang)}** · {params}")
+            fresh = n["acc"] == n["acc"]  # NaN before the first evaluation
+            st.metric(t("real.m.acc", lang), f"{n['acc']:.1%}" if fresh else "–",
+                      f"{n['acc_pt']:+.1f} pt" if fresh else None)
+            st.metric(t("real.m.cos", lang), f"{n['cos']:.4f}" if fresh else "–")
+            if fresh:
+                st.caption(f"{t('real.m.spearman', lang)} {n['spearman']:.4f} · "
+                           f"{t('real.m.knn', lang)} {n['knn']:.3f}")
+            if n["step_ms"] == n["step_ms"]:
+                st.caption(t("real.m.step", lang, ms=n["step_ms"], mb=n["peak_mb"]))
+            code = run.status_code
+            if code == "running" and not S.get("real_playing"):
+                code = "paused"
+            status = run_status(code, run.status_args, lang, fallback=run.status)
+            if run.diverged:
+                st.error(t("train.diverged", lang, status=status), icon="💥")
+            else:
+                st.caption(t("train.status", lang, step=run.step_count, steps=run.cfg.steps, status=status))
+            for code, args in run.note_codes:
+                st.warning(run_note(code, args, lang), icon="⚠️")
+
+
+def _sec_curves(figs: dict) -> None:
+    st.markdown(t("real.curves.text", lang, every=first_run.cfg.eval_every))
+    st.latex(r"\mathrm{retention}_{\cos} = \tfrac1n\sum_i \cos(e_i, e_i'),\quad "
+             r"\rho = \mathrm{Spearman}\big(\{e_i\cdot e_j\}_{i<j},\ \{e_i'\cdot e_j'\}_{i<j}\big)")
+    fig = V.curves_figure(V.history_frame(runs), first_run.baseline["acc"], lang, steps=steps)
+    st.plotly_chart(fig, width="stretch", key="fig_real_curves")
+    figs["curves"] = fig
+
+
+def _sec_spectra(figs: dict) -> None:
+    slow = _slow_parts()
+    sp = slow["spectra"]
+    if not sp:
+        st.caption(t("real.gram.none", lang))
+        return
+    numbers = ", ".join(f"{t(f'method.{m}', lang)} {max(v['max_abs_dsigma'] for v in s.values()):.1e}"
+                        for m, s in sp.items())
+    st.markdown(t("real.spectra.text", lang, numbers=numbers))
+    st.latex(r"W' = W H,\ H^\top H = I \;\Rightarrow\; \sigma_i(W') = \sigma_i(W)")
+    if S.get("real_playing"):
+        st.caption(t("real.spectra.wait", lang))
+    fig = V.spectra_figure(sp, lang)
+    st.plotly_chart(fig, width="stretch", key="fig_real_spectra")
+    figs["spectra"] = fig
+
+
+def _sec_gram(figs: dict) -> None:
+    if "hra" not in runs:
+        st.caption(t("real.gram.none", lang))
+        return
+    gs = V.grams(runs["hra"])
+    st.markdown(t("real.gram.text", lang, off=V.max_offdiag(gs)))
+    fig = gram_heatmaps(gs, lang)
+    st.plotly_chart(fig, width="stretch", key="fig_real_gram")
+    figs["gram"] = fig
+
+
+def _sec_cost(figs: dict) -> None:
+    mem = t("real.cost.mem_cuda" if device.startswith("cuda") else "real.cost.mem_cpu", lang)
+    st.markdown(t("real.cost.text", lang, device=device, mem=mem))
+    costs = {m: {"step_ms": V.run_numbers(run)["step_ms"], "peak_mb": V.run_numbers(run)["peak_mb"],
+                 "params": run.params_adapter} for m, run in runs.items()}
+    fig = V.cost_figure(costs, lang)
+    st.plotly_chart(fig, width="stretch", key="fig_real_cost")
+    figs["cost"] = fig
+
+
+def _sec_predictions(figs: dict) -> None:
+    table, right = V.prediction_table(_slow_parts()["pred"], lang)
+    st.markdown(t("real.pred.text", lang, right=", ".join(f"{k} {v}/{len(table)}" for k, v in right.items())))
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _sec_pca(figs: dict) -> None:
+    st.markdown(t("real.pca.text", lang))
+    base, after = _slow_parts()["pca"]
+    fig = V.pca_figure(base, after, list(real.probe), lang)
+    st.plotly_chart(fig, width="stretch", key="fig_real_pca")
+    figs["pca"] = fig
+
+
+SECTIONS = {
+    "curves": (t("real.curves.title", lang), _sec_curves),
+    "spectra": (t("real.spectra.title", lang), _sec_spectra),
+    "gram": (t("real.gram.title", lang), _sec_gram),
+    "cost": (t("real.cost.title", lang), _sec_cost),
+    "pred": (t("real.pred.title", lang), _sec_predictions),
+    "pca": (t("real.pca.title", lang), _sec_pca),
+}
+
+
+@st.fragment(run_every=TICK_S if playing else None)
+def live_view(only: str | None = None) -> None:
+    """The live part of the page: every section, or only one (a slide in presentation mode)."""
+    if S.get("real_playing") and S.get("real_settings") == settings:
+        t0 = time.perf_counter()
+        _tick()
+        S["_real_tick_s"] = time.perf_counter() - t0
+        if all(run.done for run in runs.values()):
+            S["real_playing"] = False
+            st.rerun(scope="app")  # stop the timer, compute the spectra, enable the download
+    _metrics_row()
+    figs: dict = {}
+    for name, (title, render) in SECTIONS.items():
+        if only is None:
+            st.subheader(title)
+        if only in (None, name):
+            render(figs)
+    if not S.get("real_playing") and only is None:
+        st.divider()
+        done = max(run.step_count for run in runs.values())
+        ui.downloads(figs, {"metrics": V.history_frame(runs)}, key=f"real-model-{done}")
+        if "hra" in runs and runs["hra"].step_count:
+            st.download_button(
+                t("real.export.label", lang),
+                data=export_zip(runs["hra"]),
+                file_name=f"hra-adapter-all-MiniLM-L6-v2-r{r}-{layers}-step{runs['hra'].step_count}.zip",
+                mime="application/zip",
+                help=t("real.export.help", lang),
+                key=f"dl_real_peft_{done}",
+                on_click="ignore",
+            )
+
+
+if ui.presenting():
+    ui.slides([(title, lambda name=name: live_view(name)) for name, (title, _) in SECTIONS.items()],
+              page="real-model")
+else:
+    live_view()

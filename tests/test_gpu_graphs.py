@@ -1,0 +1,278 @@
+"""CUDA side of issue 10: a Run's step captured in CUDA graphs gives the eager numbers, divergence is
+still caught and undone, and the Triton r × r kernels agree with the torch ones. Skipped without a GPU
+(CI has none); run on the lent H200 (``benchmarks/device_issue10.sh``)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+from test_precision import check_against_reference, reference, tol  # same float64 reference, tolerances
+from torch import nn
+
+from hra_viz import HRALinear, adapt
+from hra_viz.core import householder as hh
+from hra_viz.core.adapters import hra_kernels as K
+from hra_viz.training import train as T
+from hra_viz.training.train import Run, RunConfig
+
+pytestmark = [
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+]
+
+
+def rel(a, b) -> float:
+    a, b = torch.as_tensor(a).double().cpu(), torch.as_tensor(b).double().cpu()
+    return float((a - b).norm() / b.norm().clamp_min(1e-300))
+
+
+def history(run: Run, keys=("loss", "target_acc", "source_acc", "orth_penalty")) -> dict[str, list]:
+    return {k: [m.get(k, float("nan")) for m in run.history] for k in keys}
+
+
+def eager_and_graphed(cfg: RunConfig, steps: int, monkeypatch) -> tuple[Run, Run]:
+    monkeypatch.setattr(T, "CUDA_GRAPHS", False)
+    eager = Run(cfg)
+    eager.step(steps)
+    monkeypatch.setattr(T, "CUDA_GRAPHS", True)
+    graphed = Run(cfg)
+    graphed.step(steps)
+    return eager, graphed
+
+
+# ------------------------------------------------------------------------------------------
+# Run: graphs against eager, on the same device
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        RunConfig(method="hra", steps=60, device="cuda"),
+        RunConfig(method="hra", steps=60, lam=1e-3, device="cuda"),
+        RunConfig(method="hra", steps=60, variant="orthonormal", device="cuda"),
+        RunConfig(method="lora", steps=60, device="cuda"),
+        RunConfig(method="oft", steps=60, device="cuda"),
+        RunConfig(method="full", steps=60, device="cuda", batch_size=4096),  # full batch: no gather
+        RunConfig(method="hra", task="moons-rotate", steps=60, optimizer="sgd", device="cuda"),
+    ],
+    ids=["hra", "hra-lam", "hra-orthonormal", "lora", "oft", "full-fullbatch", "hra-moons-sgd"],
+)
+def test_graphed_run_equals_eager(cfg, monkeypatch):
+    eager, graphed = eager_and_graphed(cfg, cfg.steps, monkeypatch)
+    assert graphed.graph_error == "" and graphed._gstep is not None and graphed._geval
+    assert eager._gstep is None
+    he, hg = history(eager), history(graphed)
+    assert len(he["loss"]) == len(hg["loss"]) == cfg.steps
+    # same kernels in the same order on the same device: equal up to float32 reassociation
+    assert rel(hg["loss"], he["loss"]) < 1e-5
+    for k in ("target_acc", "source_acc"):
+        assert max(abs(a - b) for a, b in zip(hg[k], he[k], strict=True)) <= 1.5 / 360  # ≤ 1 test row
+    if cfg.method == "hra":
+        assert rel(hg["orth_penalty"], he["orth_penalty"]) < 1e-5
+    for p, q in zip(graphed.params, eager.params, strict=True):
+        assert rel(p, q) < 1e-4
+
+
+def test_graphed_run_close_to_cpu():
+    """Same config on the CPU and on the GPU (graphed): the first 30 losses agree."""
+    cpu = Run(RunConfig(method="hra", steps=30, device="cpu")).run_to_end()
+    gpu = Run(RunConfig(method="hra", steps=30, device="cuda")).run_to_end()
+    assert gpu._gstep is not None
+    a, b = history(gpu)["loss"], history(cpu)["loss"]
+    assert rel(a, b) < 1e-3  # float32 sums in another order, through 30 Adam steps
+
+
+def test_divergence_is_caught_and_undone_in_graphs(monkeypatch):
+    cfg = RunConfig(method="lora", steps=60, lr=1.0, optimizer="sgd", device="cuda")  # NaN at step ~5
+    eager, graphed = eager_and_graphed(cfg, 60, monkeypatch)
+    assert eager.diverged and graphed.diverged
+    assert graphed._gstep is not None and graphed.status_args["step"] >= 3  # it diverged inside a replay
+    assert graphed.status_args == eager.status_args
+    assert history(graphed)["loss"] == pytest.approx(history(eager)["loss"], rel=1e-5)
+    for p, q in zip(graphed.params, eager.params, strict=True):  # the same restored state
+        assert torch.isfinite(p).all() and rel(p, q) < 1e-5
+    for p, q in zip(graphed.params, eager.params, strict=True):
+        se, sg = eager.opt.state.get(q, {}), graphed.opt.state.get(p, {})
+        for k in se:
+            if torch.is_tensor(se[k]):
+                assert rel(sg[k], se[k]) < 1e-5
+
+
+def test_capture_failure_falls_back_to_eager(monkeypatch):
+    def broken(*a, **k):
+        raise RuntimeError("no graphs today")
+
+    monkeypatch.setattr(T, "GraphedStep", broken)
+    run = Run(RunConfig(method="hra", steps=20, device="cuda")).run_to_end()
+    assert run.status_code == "finished" and "no graphs today" in run.graph_error
+    assert all(math.isfinite(m["loss"]) for m in run.history)
+
+
+# ------------------------------------------------------------------------------------------
+# the Triton r × r kernels against the torch ones
+
+
+SHAPES = [(64, 1), (100, 3), (1024, 8), (1000, 8), (4096, 32), (8192, 32), (333, 17), (2048, 64), (96, 64)]
+
+
+@pytest.mark.parametrize("d,r", SHAPES)
+@pytest.mark.parametrize("cdt", [torch.float32, torch.bfloat16, torch.float16])
+def test_triton_factors_match_torch(d, r, cdt):
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    g = torch.Generator(device="cuda").manual_seed(d + r)
+    U = torch.randn(d, r, device="cuda", generator=g)
+    Ut_t, Mt_t, sv_t = K.factors_fwd(U, cdt, "torch")
+    Ut_k, Mt_k, sv_k = K.factors_fwd(U, cdt, "triton")
+    assert Ut_k.shape == Mt_k.shape == (r, d) and Ut_k.dtype == cdt
+    # float32 values of both: agree to float32 arithmetic; in half, at most one rounding apart
+    tol = 1e-5 if cdt == torch.float32 else 2 * {torch.bfloat16: 2**-8, torch.float16: 2**-11}[cdt]
+    assert rel(Ut_k, Ut_t) < tol and rel(Mt_k, Mt_t) < tol
+    G_k, G_t = K.gamma(sv_k, "triton"), K.gamma(sv_t, "torch")
+    assert rel(G_k, G_t) < 1e-5
+    # against float64 through the closed form
+    Uh64 = hh.normalize_columns(U.double())
+    G64 = hh.gamma_from_unit_rows(Uh64.T)
+    assert rel(G_k, G64) < 1e-5
+    S = torch.randn(r, d, device="cuda", generator=g).to(cdt)
+    Q = torch.randn(r, d, device="cuda", generator=g).to(cdt)
+    dU_t = K.factors_bwd(sv_t, S.clone(), Q.clone(), "torch")
+    dU_k = K.factors_bwd(sv_k, S.clone(), Q.clone(), "triton")
+    assert dU_k.dtype == U.dtype and dU_k.shape == U.shape
+    assert torch.isfinite(dU_k).all()
+    assert rel(dU_k, dU_t) < 1e-5
+
+
+@pytest.mark.parametrize("x_grad", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_layer_backends_agree(x_grad, dtype):
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    torch.manual_seed(0)
+    base = nn.Linear(512, 384).to("cuda", dtype)
+    out = {}
+    for backend in ("torch", "triton"):
+        K.set_backend(backend)
+        try:
+            layer = HRALinear(base, 8, init="random", generator=torch.Generator().manual_seed(0))
+            gen = torch.Generator("cuda").manual_seed(1)
+            x = torch.randn(256, 512, device="cuda", dtype=dtype, generator=gen).requires_grad_(x_grad)
+            y = layer(x)
+            y.float().square().mean().backward()
+            out[backend] = (y.detach(), layer.u.grad, x.grad)
+        finally:
+            K.set_backend("auto")
+    tol = 1e-5 if dtype == torch.float32 else 1e-2
+    for a, b in zip(out["triton"], out["torch"], strict=True):
+        if b is not None:
+            assert rel(a, b) < tol
+
+
+def test_backend_selection():
+    U = torch.randn(64, 8, device="cuda")
+    want = "triton" if K.triton_available() else "torch"
+    assert K.backend_for(U, torch.bfloat16) == want
+    assert K.backend_for(torch.randn(256, 65, device="cuda"), torch.bfloat16) == "torch"  # r > 64
+    assert K.backend_for(torch.randn(4096, 8, device="cuda"), torch.bfloat16) == "torch"  # auto: d > 2048
+    K.set_backend("triton")
+    try:
+        assert K.backend_for(torch.randn(4096, 8, device="cuda"), torch.bfloat16) == want  # forced
+    finally:
+        K.set_backend("auto")
+    assert K.backend_for(U.double(), torch.float64) == "torch"
+    assert K.backend_for(U.cpu(), torch.float32) == "torch"
+
+
+# ------------------------------------------------------------------------------------------
+# every precision path on CUDA (the CPU ones are in test_precision.py)
+
+
+def _mlp():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(256, 192), nn.Tanh(), nn.Linear(192, 128))
+
+
+@pytest.mark.parametrize("path", ["adapt_bf16", "adapt_fp16", "bf16_adapt", "autocast_bf16", "autocast_fp16",
+                                  "f64"])
+@pytest.mark.parametrize("x_grad", [False, True])
+def test_cuda_precision_paths(path, x_grad):
+    dtype = {"adapt_bf16": torch.bfloat16, "adapt_fp16": torch.float16, "bf16_adapt": torch.bfloat16,
+             "autocast_bf16": torch.bfloat16, "autocast_fp16": torch.float16, "f64": torch.float64}[path]
+    if path == "bf16_adapt":
+        m = adapt(_mlp().to("cuda", dtype), "hra", r=8, seed=0, init="random")
+    else:
+        m = adapt(_mlp(), "hra", r=8, seed=0, init="random").cuda()
+        if not path.startswith("autocast"):
+            m = m.to(dtype)
+    assert m[0].u.dtype == (torch.float64 if dtype == torch.float64 else torch.float32)
+    x = torch.randn(128, 256, device="cuda")
+    if not path.startswith("autocast"):
+        x = x.to(dtype)
+        y = check_against_reference(m, x, dtype, x_grad, device="cuda")
+    else:
+        ref = copy_with_base(m, dtype)
+        y = check_autocast(m, ref, x, dtype, x_grad)
+    assert y.dtype == dtype
+
+
+def copy_with_base(m, dtype):
+    ref = copy.deepcopy(m)
+    for layer in ref:
+        if isinstance(layer, HRALinear):
+            layer.base.to(dtype)
+    return ref
+
+
+def check_autocast(m, ref_model, x, dtype, x_grad):
+    xg = x.clone().requires_grad_(x_grad)
+    with torch.autocast("cuda", dtype=dtype):
+        y = m(xg)
+    gy = torch.randn(y.shape, generator=torch.Generator().manual_seed(7)).to("cuda", y.dtype)
+    y.backward(gy)
+    r, us, xr = reference(ref_model, x.to(dtype))
+    r.backward(gy.double().cpu())
+    assert rel(y, r) < tol(dtype)
+    for layer, u in zip([m[0], m[2]], us, strict=True):
+        assert layer.u.grad.dtype == torch.float32
+        assert rel(layer.u.grad, u.grad) < tol(dtype, grad=True)
+    if x_grad:
+        assert rel(xg.grad, xr.grad) < tol(dtype, grad=True)
+    return y
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_cuda_merge_unmerge_and_graph_capture_of_a_layer(dtype):
+    m = adapt(_mlp(), "hra", r=8, seed=0, init="random").to("cuda", dtype)
+    x = torch.randn(64, 256, device="cuda", dtype=dtype)
+    with torch.no_grad():
+        y0 = m(x)
+        m[0].merge()
+        m[2].merge()
+        y1 = m(x)
+        m[0].unmerge()
+        m[2].unmerge()
+    assert rel(y1, y0) < tol(dtype)
+    # one eager layer step captured whole (as benchmarks.gpu_graphs does)
+    layer = m[0]
+    xs = torch.randn(64, 256, device="cuda", dtype=dtype)
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(2):
+            layer(xs).float().sum().backward()
+    torch.cuda.current_stream().wait_stream(s)
+    layer.u.grad = None
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        layer(xs).float().sum().backward()
+    g.replay()
+    want = layer.u.grad.clone()
+    layer2 = HRALinear(nn.Linear(256, 192).to("cuda", dtype), 8)
+    layer2.base.load_state_dict(layer.base.state_dict())
+    with torch.no_grad():
+        layer2.u.copy_(layer.u)
+    layer2(xs).float().sum().backward()
+    assert rel(want, layer2.u.grad) < 1e-5
