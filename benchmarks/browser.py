@@ -317,7 +317,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops server and browser
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-bench-{os.getpid()}.log"
     mach = machine()
-    server = start_server(ROOT / ".cache" / "hra_viz", log)
+    server = start_server(ROOT / ".cache" / "hra_viz", log, env_extra={"HRA_VIZ_WARM": "1"})  # as `make run`
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-minimal-{os.getpid()}"
     minimal = start_server(ROOT / ".cache" / "hra_viz", tmp / "server.log", script=minimal_script(tmp))
     url = server.url

@@ -437,11 +437,28 @@ async def run_level(n: int, n_browsers: int, url: str, query: str, browser, serv
     sessions = browsers + clients
     t_open = time.monotonic()
     try:
-        # Students arrive together: every session opens the page at once.
-        await asyncio.gather(*(s.open() for s in sessions))
-        open_s = time.monotonic() - t_open
-        await asyncio.gather(*(s.play() for s in sessions))
-        replays = sum(await asyncio.gather(*(s.wait_playing() for s in sessions)))
+        # Students arrive together: every session opens the page at once. A session that cannot
+        # open, or does not start playing, within its timeout is an error and is not measured.
+        failed: list[str] = []
+
+        async def arrive(s) -> None:
+            await s.open()
+            await s.play()
+
+        for what, coro in (("open and play", arrive), ("first tick after Play", None)):
+            res = await asyncio.gather(
+                *((coro(s) if coro else s.wait_playing()) for s in sessions), return_exceptions=True
+            )
+            for s, r in zip(list(sessions), res, strict=True):
+                if isinstance(r, BaseException):
+                    failed.append(f"{what}: {type(r).__name__} {r}".strip())
+                    sessions.remove(s)
+                    await s.close()
+            if coro:
+                open_s = time.monotonic() - t_open
+            else:
+                replays = sum(r for r in res if isinstance(r, int))
+        browsers = [b for b in browsers if b in sessions]
         await asyncio.sleep(args.warm)
         t0 = time.monotonic()
         b0 = [await b.now_ms() for b in browsers]
@@ -484,11 +501,11 @@ async def run_level(n: int, n_browsers: int, url: str, query: str, browser, serv
         dt_ = inside[-1][0] - inside[0][0]
         stall["server_pct"] = 100 * (inside[-1][1] - inside[0][1]) / dt_
         stall["machine_pct"] = 100 * (inside[-1][2] - inside[0][2]) / dt_
-    errors = [e for s in sessions for e in s.inbox.errors]
+    errors = failed + [e for s in sessions for e in s.inbox.errors]
     errors += [f"session {i}: its run finished in the window" for i, p in enumerate(per) if p["done"]]
     return {
         "n": n,
-        "browsers": nb,
+        "browsers": len(browsers),
         "open_s": open_s,
         "wall": wall,
         "sessions": per,

@@ -1,5 +1,6 @@
 """Page 3: Live training. Up to 4 methods on the same task and seed, with play / pause / step / reset."""
 
+import contextlib
 import time
 import uuid
 
@@ -232,13 +233,19 @@ def _sec_samples(figs: dict, hist) -> None:
             right=", ".join(f"{t(f'method.{m}', lang)} {v}" for m, v in right.items()),
         )
     )
-    # The predictions change far less often than the ticks come: rebuild the figure only when they do
+    # The predictions change far less often than the ticks come: renew the figure only when they do
     # (an unchanged figure also costs the browser no redraw).
-    memo_key = (settings, lang, tuple((m, tuple(s["pred"].tolist())) for m, s in samples.items()))
-    memo = S.get("_train_digits_fig")
-    if memo is None or memo[0] != memo_key:
-        memo = S["_train_digits_fig"] = (memo_key, figures.digit_grid(samples, lang))
-    fig_d = memo[1]
+    preds = tuple((m, tuple(s["pred"].tolist())) for m, s in samples.items())
+    memo = S.get("_train_fig_digits")
+    if memo is not None and memo[0] == (settings, lang) and S.get("_train_digits_preds") == preds:
+        fig_d = memo[1]
+    else:
+        fig_d = _figure(
+            "digits",
+            lambda: figures.digit_grid(samples, lang),
+            lambda f: figures.refresh_digit_grid(f, samples, lang),
+        )
+        S["_train_digits_preds"] = preds
     st.plotly_chart(fig_d, width="stretch", key="fig_live_digits")
     figs["digits"] = fig_d
 
@@ -255,7 +262,16 @@ SECTIONS["samples"] = (
 
 @st.fragment(run_every=TICK_S if playing else None)
 def live_view(only: str | None = None) -> None:
-    """The live part of the page: every section, or only one (a slide in presentation mode)."""
+    """The live part of the page: every section, or only one (a slide in presentation mode).
+
+    While playing, the ticks of all sessions on this server take turns (``live.TURNS``, first come
+    first served), so that a class shares the server fairly.
+    """
+    with live.TURNS.turn() if S.get("train_playing") else contextlib.nullcontext():
+        _live_view(only)
+
+
+def _live_view(only: str | None) -> None:
     if S.get("train_playing") and S.get("train_settings") == settings:
         _tick()
         if all(run.done for run in runs.values()):

@@ -64,7 +64,8 @@ fig_costs = figures.pilot_costs(pilot, lang)
 
 def sec_verdict():
     lines = pilot_views.verdict_lines(pilot, lang)
-    show = {"better": st.success, "worse": st.warning, "no_difference": st.info, "undetermined": st.info}
+    show = {"better": st.success, "worse": st.warning, "no_difference": st.info, "negligible": st.info,
+            "undetermined": st.info}
     for _, metric, code, text in lines:
         if metric in ("target_acc", "retention"):
             show[code](text)

@@ -10,6 +10,7 @@ import math
 import pytest
 import torch
 from test_precision import check_against_reference, reference, tol  # same float64 reference, tolerances
+from test_precision import tol as tol_of
 from torch import nn
 
 from hra_viz import HRALinear, adapt
@@ -165,7 +166,8 @@ def test_layer_backends_agree(x_grad, dtype):
             out[backend] = (y.detach(), layer.u.grad, x.grad)
         finally:
             K.set_backend("auto")
-    tol = 1e-5 if dtype == torch.float32 else 1e-2
+    # bf16: the torch path forms Q = (Zᵀ dy) W in float32, the Triton path in bf16: a few u apart (8u)
+    tol = 1e-5 if dtype == torch.float32 else tol_of(torch.bfloat16, grad=True)
     for a, b in zip(out["triton"], out["torch"], strict=True):
         if b is not None:
             assert rel(a, b) < tol

@@ -59,6 +59,76 @@ def test_playing_sessions_threads():
     assert p.count() == 16
 
 
+def _wait_until(cond, limit: int = 10_000) -> None:
+    for _ in range(limit):  # bounded: 10 s at most
+        if cond():
+            return
+        threading.Event().wait(0.001)
+    raise AssertionError("condition not reached")
+
+
+def test_fair_turns_first_come_first_served():
+    turns = live.FairTurns(slots=1)
+    release = threading.Event()
+    order, inside, most = [], [0], [0]
+    lock = threading.Lock()
+
+    def tick(name: str, hold: threading.Event | None = None) -> None:
+        with turns.turn():
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+                order.append(name)
+            if hold is not None:
+                hold.wait(10)
+            with lock:
+                inside[0] -= 1
+
+    first = threading.Thread(target=tick, args=("a", release))
+    first.start()
+    _wait_until(lambda: order == ["a"])
+    threads = []
+    for i, name in enumerate("bcdefg", start=2):  # they queue in this order while "a" holds its turn
+        th = threading.Thread(target=tick, args=(name,))
+        th.start()
+        threads.append(th)
+        _wait_until(lambda i=i: turns._issued == i)
+    assert order == ["a"]  # nobody overtook the running tick
+    release.set()
+    for th in [first, *threads]:
+        th.join(10)
+    assert order == list("abcdefg") and most[0] == 1
+
+
+def test_fair_turns_slots_and_bounded_wait():
+    two = live.FairTurns(slots=2)
+    hold = threading.Event()
+    entered = []
+
+    def tick(name: str) -> None:
+        with two.turn():
+            entered.append(name)
+            hold.wait(10)
+
+    ths = [threading.Thread(target=tick, args=(n,)) for n in "ab"]
+    for th in ths:
+        th.start()
+    _wait_until(lambda: len(entered) == 2)  # two slots: both run at once
+    hold.set()
+    for th in ths:
+        th.join(10)
+
+    stuck = live.FairTurns(slots=1, max_wait_s=0.05)
+    never = threading.Event()
+    holder = threading.Thread(target=lambda: stuck.turn().__enter__() or never.wait(10))
+    holder.start()
+    _wait_until(lambda: stuck._issued == 1)
+    with stuck.turn():  # the holder never gives its turn back: this one runs anyway after max_wait_s
+        assert not never.is_set()
+    never.set()
+    holder.join(10)
+
+
 def test_tick_budget_shares_the_process():
     b = live.TICK_BUDGET_S
     assert live.tick_budget(1) == b and live.tick_budget(0) == b  # alone (or not counted yet)
@@ -159,3 +229,18 @@ def test_refresh_decision_boundaries_equals_a_fresh_figure():
     assert F.refresh_decision_boundaries(fig, v2)
     assert fig.to_json() == F.decision_boundaries(v2, "en").to_json()
     assert not F.refresh_decision_boundaries(fig, {"hra": v2["hra"]})
+
+
+def test_refresh_digit_grid_equals_a_fresh_figure(digit_runs):
+    def samples():
+        return {m: live.digit_samples(r) for m, r in digit_runs.items()}
+
+    s1 = samples()
+    for run in digit_runs.values():
+        run.step(15)
+    s2 = samples()
+    s2["hra"]["pred"] = (s2["hra"]["pred"] + 1) % 10  # make sure predictions (and colours) change
+    fig = F.digit_grid(s1, "ja")
+    assert F.refresh_digit_grid(fig, s2, "ja")
+    assert fig.to_json() == F.digit_grid(s2, "ja").to_json()
+    assert not F.refresh_digit_grid(fig, {m: s2[m] for m in ("hra", "lora")}, "ja")

@@ -32,6 +32,7 @@ from torch import nn
 from hra_viz import HRAConv2d, HRALinear, adapt, orthogonality_loss
 from hra_viz.core import householder as hh
 from hra_viz.core import peft_io
+from hra_viz.core.adapters import hra_kernels as K
 
 F64 = torch.float64
 HALF = (torch.bfloat16, torch.float16)
@@ -375,3 +376,21 @@ def test_peft_export_from_every_dtype(dtype, tmp_path):
     with torch.no_grad():
         got, want = pm(x.double()), ours(x.double())
     assert rel(got, want) < 1e-10
+
+
+def test_kernel_backend_switch_on_cpu():
+    """The r × r back end: torch on a CPU whatever the setting; bad names are refused."""
+    U = torch.randn(16, 4)
+    for name in ("auto", "torch", "triton"):
+        K.set_backend(name)
+        try:
+            assert K.backend_for(U, torch.float32) == "torch"
+        finally:
+            K.set_backend("auto")
+    with pytest.raises(ValueError, match="backend must be"):
+        K.set_backend("cuda")
+    # the generic entry points agree with the layer's own torch calls
+    Ut, Mt, saved = K.factors_fwd(U, torch.float32, "torch")
+    Uh = hh.normalize_columns(U.double())
+    assert rel(K.gamma(saved, "torch"), hh.gamma_from_unit_rows(Uh.T)) < 1e-6
+    assert rel(Mt, hh.gamma_from_unit_rows(Uh.T) @ Uh.T) < 1e-6

@@ -24,6 +24,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "verdict.no_difference": {
         "en": "{metric}: no detectable difference between {a} and {b} with {k} seeds (95 % CI of {a} − {b}: {lo} to {hi}, which contains 0; p {p}).",
         "ja": "{metric}：シード {k} 個では、{a} と {b} の間に検出できる差はありません（{a} − {b} の 95 % 信頼区間 {lo}〜{hi} は 0 を含みます。p {p}）。"},
+    "verdict.negligible": {
+        "en": "{metric}: {a} and {b} differ by {gap}, which is real but under 1 % and too small to matter (95 % CI of {a} − {b}: {lo} to {hi}; p {p}; {k} seeds).",
+        "ja": "{metric}：{a} と {b} の差は {gap}で、差自体はありますが 1 % 未満であり、実用上は無視できる大きさです（{a} − {b} の 95 % 信頼区間 {lo}〜{hi}、p {p}、シード {k} 個）。"},
     "verdict.undetermined": {
         "en": "{metric}: {a} against {b} cannot be judged with {k} usable seed(s); a confidence interval needs at least 2.",
         "ja": "{metric}：使えるシードが {k} 個のため、{a} と {b} の比較は判断できません。信頼区間には 2 個以上のシードが必要です。"},
@@ -121,6 +124,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.v.better": {"en": "{a} better", "ja": "{a} が優れる"},
     "report.v.worse": {"en": "{a} worse", "ja": "{a} が劣る"},
     "report.v.no_difference": {"en": "no detectable difference", "ja": "検出できる差なし"},
+    "report.v.negligible": {"en": "negligible (< 1 %)", "ja": "無視できる差（1 % 未満）"},
     "report.v.undetermined": {"en": "cannot judge", "ja": "判断できない"},
     "report.fig.seed": {"en": "seed", "ja": "シード"},
     "report.fig.mean_ci": {"en": "mean and 95 % CI", "ja": "平均と 95 % 信頼区間"},

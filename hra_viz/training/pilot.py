@@ -58,9 +58,10 @@ METRICS: dict[str, dict] = {
     "target_acc": {"higher_is_better": True, "unit": "fraction"},
     "retention": {"higher_is_better": True, "unit": "fraction"},
     "drift": {"higher_is_better": False, "unit": "nats"},
-    "step_time_s": {"higher_is_better": False, "unit": "s"},
-    "peak_mem_mb": {"higher_is_better": False, "unit": "MB"},
+    "step_time_s": {"higher_is_better": False, "unit": "s", "negligible_rel": 0.01},
+    "peak_mem_mb": {"higher_is_better": False, "unit": "MB", "negligible_rel": 0.01},
 }
+# negligible_rel: a cost difference within 1 % of the second method's mean is called negligible, not a win
 Progress = Callable[[int, int, str], None]
 
 
@@ -324,7 +325,8 @@ def summarize_pilot(
         pair: dict = {}
         for metric, info in METRICS.items():
             p = S.paired(out_methods[a][metric]["values"], out_methods[b][metric]["values"])
-            p["verdict"] = S.verdict(p["ci95"], info["higher_is_better"], p["n"])
+            tol = info.get("negligible_rel", 0.0) * abs(out_methods[b][metric]["mean"] or 0.0)
+            p["verdict"] = S.verdict(p["ci95"], info["higher_is_better"], p["n"], negligible=tol)
             pair[metric] = p
         paired[f"{a}-{b}"] = pair
 

@@ -41,8 +41,10 @@ CI_KIND = "student-t"  # mean ± t_{(1+level)/2, n-1} · s/√n
 TEST_KIND = "paired-t"  # two-sided paired t-test on a − b
 # verdict codes, from the point of view of the first method of the pair (a):
 # "better": a is better (CI excludes 0 on the good side); "worse": a is worse; "no_difference": CI
-# contains 0; "undetermined": fewer than 2 usable seeds, or a non-finite CI.
-VERDICTS = ("better", "worse", "no_difference", "undetermined")
+# contains 0; "negligible": the CI excludes 0 but lies wholly inside ±``negligible`` (a real difference
+# too small to matter, e.g. a few kB of memory measured deterministically); "undetermined": fewer than 2
+# usable seeds, or a non-finite CI.
+VERDICTS = ("better", "worse", "no_difference", "negligible", "undetermined")
 
 _NAN = float("nan")
 
@@ -120,11 +122,18 @@ def paired(a: Sequence[float | None], b: Sequence[float | None], level: float = 
     }
 
 
-def verdict(ci95: Sequence[float], higher_is_better: bool = True, n: int | None = None) -> str:
-    """One of ``VERDICTS`` for the difference a − b with this CI (see the module docstring)."""
+def verdict(
+    ci95: Sequence[float], higher_is_better: bool = True, n: int | None = None, negligible: float = 0.0
+) -> str:
+    """One of ``VERDICTS`` for the difference a − b with this CI (see the module docstring).
+
+    ``negligible`` ≥ 0: a CI that excludes 0 but lies within [−negligible, +negligible] is "negligible".
+    """
     lo, hi = (float(v) if v is not None else _NAN for v in ci95)
     if (n is not None and n < 2) or not (math.isfinite(lo) and math.isfinite(hi)):
         return "undetermined"
+    if (lo > 0 or hi < 0) and negligible > 0 and -negligible <= lo and hi <= negligible:
+        return "negligible"
     if lo > 0:
         return "better" if higher_is_better else "worse"
     if hi < 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,8 @@ __all__ = [
     "steps_for_tick",
     "PlayingSessions",
     "PLAYING",
+    "FairTurns",
+    "TURNS",
     "tick_budget",
     "slow_every",
     "history_frame",
@@ -94,6 +97,45 @@ class PlayingSessions:
 
 
 PLAYING = PlayingSessions()  # one per server process: every session's thread sees the same count
+
+
+class FairTurns:
+    """First come, first served: at most ``slots`` ticks run at once, the others wait in order.
+
+    Without it, every playing session's thread runs its tick at the same time and they share the
+    GIL by switching every few milliseconds: each tick then lasts as long as all of them together,
+    and the server's event loop, which sends every session its messages, gets the GIL only now and
+    then, so the messages reach the browsers late and in bursts. Taking turns, a tick runs alone and
+    is delivered at once, and a session waits for at most the ticks queued before it. Waiting is
+    bounded by ``max_wait_s`` (then the tick runs anyway), so a stuck tick cannot stop the class.
+    """
+
+    def __init__(self, slots: int = 1, max_wait_s: float = 30.0) -> None:
+        self.slots, self.max_wait_s = slots, max_wait_s
+        self._cond = threading.Condition()
+        self._issued = 0  # tickets handed out
+        self._done = 0  # turns finished (or given up waiting)
+
+    @contextmanager
+    def turn(self):
+        with self._cond:
+            ticket = self._issued
+            self._issued += 1
+            deadline = time.monotonic() + self.max_wait_s
+            while ticket >= self._done + self.slots:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._done += 1
+                self._cond.notify_all()
+
+
+TURNS = FairTurns()  # one per server process: the live page's ticks take turns
 
 
 def tick_budget(n_playing: int, budget_s: float = TICK_BUDGET_S) -> float:

@@ -117,7 +117,9 @@ def start_server(
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}  # the flags decide
-    env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1", HRA_VIZ_WARM="1")  # as `make run`
+    # The start-up warm-up of the default studies costs each fresh server a minute of CPU: off here
+    # (the pages' buttons are tested), on where a test or benchmark asks for it (env_extra).
+    env.update(HRA_VIZ_CACHE=str(cache), PYTHONUNBUFFERED="1", HRA_VIZ_WARM="0")
     env.update(env_extra or {})
     opts = {**SERVER_FLAGS, "server.port": str(port), **{k.replace("_", "."): v for k, v in flags.items()}}
     head = [sys.executable, "serve.py"]

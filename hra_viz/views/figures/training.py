@@ -21,6 +21,7 @@ __all__ = [
     "refresh_live_curves",
     "refresh_gram_heatmaps",
     "refresh_decision_boundaries",
+    "refresh_digit_grid",
     "chain_lines",
     "lambda_curves",
 ]
@@ -297,22 +298,17 @@ def decision_boundaries(views: dict, lang: str) -> go.Figure:
     return _base(fig, t("fig.boundary.title", lang), 380)
 
 
-def digit_grid(samples: dict, lang: str) -> go.Figure:
-    """One row per method of the same target test images, titled with predicted / true label.
+_DIGIT_W = 9  # digit_grid: 8 pixels and a blank column per image
 
-    samples: {method: ``live.digit_samples``}. Wrong predictions are written in orange. Each row is
-    one heatmap of the images side by side (a blank column between two images), so the figure has
-    one subplot per method rather than one per image: it draws several times faster in the browser,
-    which matters because the live page redraws it on every training tick.
-    """
-    methods = list(samples)
-    n = len(samples[methods[0]]["true"]) if methods else 1
-    k = max(len(methods), 1)
-    fig = make_subplots(rows=k, cols=1, vertical_spacing=0.3 / k)
-    w = 9  # 8 pixels and a blank column per image
-    notes = []  # annotations, added in one go (add_annotation copies the whole tuple every time)
-    for i, m in enumerate(methods, start=1):
-        s = samples[m]
+
+def _digit_rows(samples: dict, lang: str) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[dict]]:
+    """``digit_grid``'s data: per method the heatmap row (z, hover text), and every annotation
+    (predicted / true over each image, then the method's name), added in one go (add_annotation
+    copies the whole tuple every time)."""
+    w = _DIGIT_W
+    rows, notes = [], []
+    for i, (m, s) in enumerate(samples.items(), start=1):
+        n = len(s["true"])
         z = np.full((8, n * w - 1), np.nan)
         text = np.full(z.shape, "", dtype=object)
         for j in range(n):
@@ -333,17 +329,7 @@ def digit_grid(samples: dict, lang: str) -> go.Figure:
                     font=dict(color="#000000" if ok else "#D55E00", size=13),
                 )
             )
-        fig.add_trace(
-            go.Heatmap(
-                z=z,
-                text=text,
-                coloraxis="coloraxis",
-                hoverongaps=False,
-                hovertemplate="%{text}<extra></extra>",
-            ),
-            i,
-            1,
-        )
+        rows.append((z, text))
         notes.append(
             dict(
                 text=f"<b>{_name(m, lang)}</b>",
@@ -355,6 +341,49 @@ def digit_grid(samples: dict, lang: str) -> go.Figure:
                 xanchor="right",
                 font=dict(color=METHOD_COLORS.get(m, "#000000")),
             )
+        )
+    return rows, notes
+
+
+def refresh_digit_grid(fig: go.Figure, samples: dict, lang: str) -> bool:
+    """Put new predictions into a figure made by ``digit_grid`` for the same methods and images."""
+    rows, notes = _digit_rows(samples, lang)
+    if len(fig.data) != len(rows) or len(fig.layout.annotations) != len(notes):
+        return False
+    if any(np.shape(tr.z) != z.shape for tr, (z, _) in zip(fig.data, rows, strict=True)):
+        return False
+    with fig.batch_update():
+        for tr, (z, text) in zip(fig.data, rows, strict=True):
+            tr.update(z=z, text=text)
+        fig.layout.annotations = notes
+    return True
+
+
+def digit_grid(samples: dict, lang: str) -> go.Figure:
+    """One row per method of the same target test images, titled with predicted / true label.
+
+    samples: {method: ``live.digit_samples``}. Wrong predictions are written in orange. Each row is
+    one heatmap of the images side by side (a blank column between two images), so the figure has
+    one subplot per method rather than one per image: it draws several times faster in the browser,
+    which matters because the live page redraws it on every training tick.
+    """
+    methods = list(samples)
+    n = len(samples[methods[0]]["true"]) if methods else 1
+    k = max(len(methods), 1)
+    fig = make_subplots(rows=k, cols=1, vertical_spacing=0.3 / k)
+    w = _DIGIT_W
+    rows, notes = _digit_rows(samples, lang)
+    for i, (z, text) in enumerate(rows, start=1):
+        fig.add_trace(
+            go.Heatmap(
+                z=z,
+                text=text,
+                coloraxis="coloraxis",
+                hoverongaps=False,
+                hovertemplate="%{text}<extra></extra>",
+            ),
+            i,
+            1,
         )
     fig.update_layout(annotations=notes)
     fig.update_xaxes(visible=False, range=[-0.5, n * w - 1.5])
