@@ -8,6 +8,7 @@ sweep: a grid of runs; writes one tidy table (CSV or JSON) and ``sweep.html`` (t
 pilot: methods × seeds on one task; prints means with 95 % CIs and the verdict, writes the numbers
        (``--json``) and the meeting report (``--report``, one self-contained HTML file, EN or JA).
 sweep and pilot run on the local process pool or, with ``--backend ray [--address ADDR]``, on Ray.
+real: all-MiniLM-L6-v2 adapted live on the shipped intent task (see ``hra_viz.cli_real``).
 
 Bad arguments exit with code 2 and a one-line message, never a traceback.
 """
