@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from hra_viz.core import adapters as ad
-from hra_viz.core.adapters import hra as hra_module
 from hra_viz.core import householder as hh
+from hra_viz.core.adapters import hra as hra_module
 
 F64 = torch.float64
 

@@ -110,7 +110,7 @@ def test_a_tiny_deterministic_cost_difference_is_negligible_not_a_win():
     mem = S.paired([1.998, 1.998, 1.998], [2.000, 2.000, 2.000])
     assert mem["ci95"][1] < 0  # the CI excludes 0 ...
     assert S.verdict(mem["ci95"], higher_is_better=False, negligible=0.01 * 2.0) == "negligible"
-    assert S.verdict(mem["ci95"], higher_is_better=False) == "better"  # ... which without a tolerance is a win
+    assert S.verdict(mem["ci95"], higher_is_better=False) == "better"  # ... without a tolerance: a win
     big = S.paired([1.5, 1.5, 1.5], [2.0, 2.0, 2.0])  # 25 % less: a real win
     assert S.verdict(big["ci95"], higher_is_better=False, negligible=0.01 * 2.0) == "better"
     tie = S.paired([1.0, 3.0, 2.0], [2.0, 2.0, 2.0])  # CI through 0 stays "no difference"
@@ -123,4 +123,5 @@ def test_every_verdict_has_its_sentences():
     for code in S.VERDICTS:
         for lang in ("en", "ja"):
             assert t(f"report.v.{code}", lang, a="HRA")
-            assert t(f"verdict.{code}", lang, metric="m", a="A", b="B", gap="1", lo="0", hi="2", p="= 0.1", k=3)
+            fmt = dict(metric="m", a="A", b="B", gap="1", lo="0", hi="2", p="= 0.1", k=3)
+            assert t(f"verdict.{code}", lang, **fmt)
