@@ -1,6 +1,7 @@
 """Page 3: Live training. Up to 4 methods on the same task and seed, with play / pause / step / reset."""
 
 import contextlib
+import threading
 import time
 import uuid
 
@@ -66,6 +67,9 @@ if S.get("train_settings") != settings or "train_runs" not in S:
 runs: dict[str, Run] = S["train_runs"]
 all_done = all(run.done for run in runs.values())
 SID = S.setdefault("_train_sid", uuid.uuid4().hex)  # this session in live.PLAYING (the fair share)
+# Whoever steps this session's runs holds this lock: a script run that Streamlit abandons for a newer
+# one (a click during a tick) may still be training, and Pause, Step and the redraw must wait for it.
+RUNS_LOCK = S.setdefault("_train_runs_lock", threading.RLock())
 
 
 def _play():
@@ -78,8 +82,9 @@ def _pause():
 
 def _step():
     S["train_playing"] = False
-    for run in runs.values():
-        run.step(STEP_BUTTON)
+    with RUNS_LOCK:
+        for run in runs.values():
+            run.step(STEP_BUTTON)
 
 
 def _reset():
@@ -132,7 +137,8 @@ def _tick() -> None:
     mean = S.get("_train_step_cpu_s") or (sum(times) / len(times) if times else None)
     k = live.steps_for_tick(mean, len(runs), budget_s=live.tick_budget(n), first=first)
     c0 = time.thread_time()
-    done = sum(len(run.step(k)) for run in runs.values())
+    with RUNS_LOCK:
+        done = sum(len(run.step(k)) for run in runs.values())
     if done:
         S["_train_step_cpu_s"] = (time.thread_time() - c0) / done
 
@@ -272,6 +278,8 @@ def live_view(only: str | None = None) -> None:
 
 
 def _live_view(only: str | None) -> None:
+    with RUNS_LOCK:  # an abandoned run's tick finishes before this run reads or steps the runs
+        pass
     if S.get("train_playing") and S.get("train_settings") == settings:
         _tick()
         if all(run.done for run in runs.values()):

@@ -1,10 +1,11 @@
 """Page: A real model. all-MiniLM-L6-v2 adapted live (HRA, LoRA, OFT, full, head), play/pause/step/reset."""
 
+import threading
 import time
 
 import streamlit as st
 
-from hra_viz.app import ui
+from hra_viz.app import studies, ui
 from hra_viz.text import run_note, run_status, t
 from hra_viz.training.real import ModelNotInstalled, RealConfig, RealRun, export_zip, get_real_model
 from hra_viz.views import real_model as V
@@ -26,9 +27,8 @@ with st.sidebar:
 
 seed = int(st.session_state.get("seed", 0))
 device = st.session_state.get("device_resolved", "cpu")
-methods = list(dict.fromkeys(methods))[:4] or ["hra"]
-top_k = 0 if top_k_raw == "auto" else int(top_k_raw)
-settings = (tuple(methods), r, layers, top_k, steps, seed, device)
+settings = studies.real_model_settings(methods, r, layers, top_k_raw, steps, seed, device)
+methods, top_k = list(settings[0]), settings[3]
 
 st.title(t("real.title", lang))
 st.markdown(t("real.intro", lang))
@@ -49,6 +49,10 @@ except ModelNotInstalled as e:
 
 # Per-user runs: st.session_state, never st.cache_resource (every browser would share one model).
 S = st.session_state
+# Whoever steps this session's runs holds this lock (see pages/live_training.py: a click during a tick).
+RUNS_LOCK = S.setdefault("_real_runs_lock", threading.RLock())
+with RUNS_LOCK:  # an abandoned script run's tick finishes before this run reads or steps the runs
+    pass
 if S.get("real_settings") != settings or "real_runs" not in S:
     with st.spinner("all-MiniLM-L6-v2 …"):
         S["real_runs"] = {
@@ -82,8 +86,9 @@ def _pause():
 
 def _step():
     S["real_playing"] = False
-    for run in runs.values():
-        run.step(STEP_BUTTON)
+    with RUNS_LOCK:
+        for run in runs.values():
+            run.step(STEP_BUTTON)
 
 
 def _reset():
@@ -113,8 +118,24 @@ def _tick() -> None:
         k = 1  # the first tick: one step and the first evaluation, so the first numbers come fast
     else:
         k = max(1, min(20, int(TICK_BUDGET_S / (sum(times) / len(times) * len(runs)))))
-    for run in runs.values():
-        run.step(k)
+    with RUNS_LOCK:
+        for run in runs.values():
+            run.step(k)
+
+
+def _compute_slow(runs: dict) -> dict:
+    return {
+        "spectra": {m: V.qv_spectra(run) for m, run in runs.items() if run.targets},
+        "pca": V.pca_maps(runs),
+        "pred": V.predictions(runs),
+    }
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _untrained_slow(settings: tuple, _runs: dict) -> dict:
+    """Before the first step every session with these settings has the same runs (same seed), so their
+    spectra, PCA maps and predictions are computed once per server (read-only, never mutated)."""
+    return _compute_slow(_runs)
 
 
 def _slow_parts() -> dict:
@@ -123,11 +144,8 @@ def _slow_parts() -> dict:
     memo = S.get("_real_slow")
     if memo is not None and (memo[0] == key or S.get("real_playing")):
         return memo[1]
-    out = {
-        "spectra": {m: V.qv_spectra(run) for m, run in runs.items() if run.targets},
-        "pca": V.pca_maps(runs),
-        "pred": V.predictions(runs),
-    }
+    untrained = all(run.step_count == 0 for run in runs.values())
+    out = _untrained_slow(settings, runs) if untrained else _compute_slow(runs)
     S["_real_slow"] = (key, out)
     return out
 

@@ -42,6 +42,7 @@ __all__ = [
     "start_warmup",
     "warm_state",
     "wait_for_warmup",
+    "real_model_settings",
 ]
 
 SPECTRA_METHODS = ("hra", "lora", "oft", "full")
@@ -154,7 +155,31 @@ def _default_jobs() -> list[_Job]:
         # Last: the home page serves its shipped multi-seed result at once; this recomputes it on
         # this server (same command, this machine) and serves that from then on.
         _Job("home", ("home", device), lambda progress: recompute_home_pilot(device, progress=progress)),
+        # The real model: load all-MiniLM-L6-v2 and compute what every run of the default settings
+        # shares (the frozen lower layers' features, the head-only baseline), so that its page opens
+        # in seconds for the first visitor too.
+        _Job("real", ("real", device), lambda progress: _warm_real_model(d, seed, device, progress)),
     ]
+
+
+def real_model_settings(methods, r, layers, top_k_raw, steps, seed: int, device: str) -> tuple:
+    """The real-model page's settings tuple: (methods, r, layers, top k (0 = auto), steps, seed, device)."""
+    methods = list(dict.fromkeys(methods))[:4] or ["hra"]
+    top_k = 0 if top_k_raw == "auto" else int(top_k_raw)
+    return (tuple(methods), int(r), layers, top_k, int(steps), int(seed), device)
+
+
+def _warm_real_model(d: dict, seed: int, device: str, progress) -> None:
+    from hra_viz.training.real import RealConfig, RealRun, get_real_model
+
+    methods, r, layers, top_k, steps, seed, device = real_model_settings(
+        d["real_methods"], d["r"], d["real_layers"], d["real_top_k"], d["real_steps"], seed, device
+    )
+    real = get_real_model(device)
+    for i, m in enumerate(methods, 1):
+        cfg = RealConfig(method=m, r=r, layers=layers, top_k=top_k, steps=steps, seed=seed, device=device)
+        RealRun(cfg, real=real)
+        progress(i, len(methods), m)
 
 
 def _work(jobs: list[_Job]) -> None:
