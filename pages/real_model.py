@@ -72,7 +72,9 @@ k_used = first_run.top_k
 if k_used == 6:
     st.markdown(t("real.cached_all", lang, device=device, what=what))
 else:
-    st.markdown(t("real.cached", lang, device=device, what=what, first=6 - k_used, k=k_used))
+    first = 6 - k_used  # 0-based index of the first adapted layer; people count layers from 1
+    shown = f"{first + 1}–6" if first + 1 < 6 else "6"
+    st.markdown(t("real.cached", lang, device=device, what=what, first=first, k=k_used, layers=shown))
 st.info(t("real.baseline", lang, acc=first_run.baseline["acc"], seed=seed), icon="📏")
 
 

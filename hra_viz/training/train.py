@@ -17,7 +17,6 @@ import dataclasses
 import math
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -35,6 +34,7 @@ from hra_viz.core.adapters import (
 )
 from hra_viz.training import metrics as M
 from hra_viz.training.graphs import GraphedEval, GraphedStep
+from hra_viz.training.stepping import SteppedRun
 from hra_viz.training.tasks import TASK_PARAM_RANGES, TASKS, load_task
 
 __all__ = [
@@ -190,7 +190,7 @@ def prepare(cfg: RunConfig | None = None):
 _WARM_CUDA: set[tuple[str, int]] = set()
 
 
-class Run:
+class Run(SteppedRun):
     """One live training run. Iterate it, or call ``step(k)``; read ``history``, ``status``, ``done``.
 
     Metrics per step: step, loss (total objective), target_acc, source_acc (test sets, refreshed
@@ -384,7 +384,7 @@ class Run:
         return m
 
     @contextlib.contextmanager
-    def _threads(self):
+    def _step_context(self):
         n, prev = self.cfg.cpu_threads, torch.get_num_threads()
         if self.device.type != "cpu" or n == 0 or n == prev:
             yield
@@ -394,42 +394,6 @@ class Run:
             yield
         finally:
             torch.set_num_threads(prev)
-
-    def step(self, k: int = 1) -> list[dict]:
-        """Advance up to k optimiser steps (fewer if the run ends); return the new metric dicts."""
-        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-            raise ValueError(f"k must be an integer ≥ 0; got {k!r}")
-        with self._threads():
-            return self._steps(k)
-
-    def _steps(self, k: int) -> list[dict]:
-        new = []
-        for _ in range(k):
-            if self.done:
-                break
-            self.status = self.status_code = "running"
-            self.status_args = {}
-            m = self._one_step()
-            if m is None:
-                break
-            new.append(m)
-            if self.step_count >= self.cfg.steps:
-                self.done = True
-                self.status = f"finished: {self.step_count} steps"
-                self.status_code, self.status_args = "finished", {"steps": self.step_count}
-        return new
-
-    def __iter__(self) -> Iterator[dict]:
-        while not self.done:
-            new = self.step(1)
-            if not new:
-                return
-            yield new[0]
-
-    def run_to_end(self) -> Run:
-        """Train until the configured number of steps (or divergence); return self."""
-        self.step(self.cfg.steps - self.step_count)
-        return self
 
     # -- summary ------------------------------------------------------------------------------
 
@@ -444,7 +408,7 @@ class Run:
         h_minus_i_fro_max / h_minus_i_spec_max; OFT adds r_minus_i_fro_max. ``layers`` holds the
         per-layer values.
         """
-        with self._threads():
+        with self._step_context():
             return self._summary()
 
     @torch.no_grad()

@@ -29,7 +29,6 @@ import statistics
 import threading
 import time
 import warnings
-from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -38,6 +37,7 @@ from torch import nn
 from hra_viz.core.adapters import HRALinear, LoRALinear, OddRankWarning, OFTLinear, adapt
 from hra_viz.core.householder import wy_factors
 
+from ..stepping import SteppedRun
 from . import metrics as RM
 from .config import (
     CHOICES,
@@ -258,7 +258,7 @@ class _PeakMemory:
 # the run
 
 
-class RealRun:
+class RealRun(SteppedRun):
     """One live run. ``step(k)``, ``history``, ``evaluate()``, ``summary()``; divergence is caught.
 
     history rows: step, loss, test_acc, retention_cos, retention_spearman, knn_overlap (fresh on
@@ -447,37 +447,6 @@ class RealRun:
              "eval_time_s": et, "elapsed_s": self.wall_s}
         self.history.append(m)
         return m
-
-    def step(self, k: int = 1) -> list[dict]:
-        """Advance up to k optimiser steps (fewer if the run ends); return the new metric rows."""
-        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-            raise ValueError(f"k must be an integer ≥ 0; got {k!r}")
-        new = []
-        for _ in range(k):
-            if self.done:
-                break
-            self.status = self.status_code = "running"
-            self.status_args = {}
-            m = self._one_step()
-            if m is None:
-                break
-            new.append(m)
-            if self.step_count >= self.cfg.steps:
-                self.done = True
-                self.status = f"finished: {self.step_count} steps"
-                self.status_code, self.status_args = "finished", {"steps": self.step_count}
-        return new
-
-    def __iter__(self) -> Iterator[dict]:
-        while not self.done:
-            new = self.step(1)
-            if not new:
-                return
-            yield new[0]
-
-    def run_to_end(self) -> RealRun:
-        self.step(self.cfg.steps - self.step_count)
-        return self
 
     # -- inspection ---------------------------------------------------------------------------
 
