@@ -47,10 +47,19 @@ table = live.spectra_table(rep)
 layer = rep["layers"][min(layer_i, len(rep["layers"])) - 1]
 row = table[table.layer == layer].set_index("method")
 
-fig_s = figures.layer_spectra(rep, layer, lang)
-fig_d = figures.delta_spectra(rep, layer, r, lang)
-fig_e = figures.energy_bars(table, lang)
-fig_a = figures.hra_angles(rep["hra_init"], rep["hra"], layer, lang)
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _figures(key, layer, lang):
+    """The four figures of one study, layer and language, built once per server (never mutated)."""
+    rep = studies.spectra_report(*key)
+    return (
+        figures.layer_spectra(rep, layer, lang),
+        figures.delta_spectra(rep, layer, key[1], lang),
+        figures.energy_bars(live.spectra_table(rep), lang),
+        figures.hra_angles(rep["hra_init"], rep["hra"], layer, lang),
+    )
+
+
+fig_s, fig_d, fig_e, fig_a = _figures(key, layer, lang)
 
 
 def sec_spectrum():

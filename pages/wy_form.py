@@ -42,10 +42,19 @@ for n in notes:
 if rep["fell_back"]:
     st.warning(t("wy.odd_symmetric", lang, r=r))
 
-fig_h = figures.wy_heatmaps(rep["H"], rep["WY"], rep["diff"], rep["wy_error"], lang)
-fig_g = figures.gamma_heatmap(rep["Gamma"], lang)
-fig_sv = figures.singular_values(rep["sv_dense"], r, lang)
-fig_l = figures.lora_view(rep["W"], rep["A"], rep["B"], rep["WH"], lang)
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _figures(d, r, dout, seed, init, lang):
+    """The four figures of these settings, built once per server (pure builders; never mutated)."""
+    rep = _report(d, r, dout, seed, init)
+    return (
+        figures.wy_heatmaps(rep["H"], rep["WY"], rep["diff"], rep["wy_error"], lang),
+        figures.gamma_heatmap(rep["Gamma"], lang),
+        figures.singular_values(rep["sv_dense"], r, lang),
+        figures.lora_view(rep["W"], rep["A"], rep["B"], rep["WH"], lang),
+    )
+
+
+fig_h, fig_g, fig_sv, fig_l = _figures(d_in, r, d_out, seed, init, lang)
 
 
 def sec_equal():
@@ -108,7 +117,14 @@ def sec_lora():
 
 
 timing = _timing(r)
-fig_t = figures.wy_timing_lines(timing, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _timing_figure(r, lang):
+    return figures.wy_timing_lines(_timing(r), lang)
+
+
+fig_t = _timing_figure(r, lang)
 flops = wy_view.flop_table(TOKENS, d_in, d_out, r)
 
 

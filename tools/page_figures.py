@@ -10,8 +10,11 @@ traces masked, and the script says which ones were masked.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
+
+os.environ.setdefault("HRA_VIZ_WARM", "0")  # no background warm-up: the buttons decide, deterministically
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
