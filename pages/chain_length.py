@@ -74,7 +74,15 @@ finished = (
 )
 hra = df[(df.method == "hra") & finished]
 lora = df[(df.method == "lora") & finished]
-fig = figures.chain_lines(df, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _chain_figure(key, lang):
+    """The study's figure, built once per server per settings and language (never mutated)."""
+    return figures.chain_lines(pilot_views.seed_bands(studies.chain_sweep(key)), lang)
+
+
+fig = _chain_figure(key, lang)
 rec = recommend_chain_length(runs, lam=lam)
 
 
