@@ -248,7 +248,11 @@ def _pilot(args) -> int:
     from tqdm import tqdm
 
     from hra_viz.training.pilot import run_pilot, seed_list, to_json
+    from hra_viz.training.real_pilot import REAL_TASK
 
+    task = args.task
+    if task == REAL_TASK:  # the real model: the toy-task fields only validate the shared options
+        args.task = RunConfig().task
     base = _config_from(args, skip=("method", "seed"))
     n_cells = len(list(dict.fromkeys(args.methods))) * len(seed_list(args.seeds))
     command = "python -m hra_viz " + shlex.join(args.argv)
@@ -258,7 +262,7 @@ def _pilot(args) -> int:
             bar.set_postfix_str(label)
             bar.refresh()
 
-        res = run_pilot(base.task, args.methods, base.r, args.seeds, base.steps, lam=base.lam, lr=base.lr,
+        res = run_pilot(task, args.methods, base.r, args.seeds, base.steps, lam=base.lam, lr=base.lr,
                         batch_size=base.batch_size, device=base.device, matched_budget=args.matched_budget,
                         backend=args.backend, processes=args.processes, address=args.address,
                         gpus_per_task=args.gpus_per_task, progress=progress, base=base, command=command)

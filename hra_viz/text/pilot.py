@@ -7,7 +7,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- metrics
     "pilot.metric.target_acc": {"en": "target accuracy", "ja": "ターゲット精度"},
     "pilot.metric.retention": {"en": "retention", "ja": "知識保持率"},
-    "pilot.metric.drift": {"en": "drift (KL from the base model)", "ja": "出力のずれ（ベースモデルからの KL）"},
+    "pilot.metric.drift": {"en": "drift from the base model (toy tasks: KL of the outputs; real model: 1 − Spearman ρ of probe similarities)", "ja": "ベースモデルからのずれ（小規模タスク：出力の KL、実モデル：プローブ文類似度の 1 − Spearman ρ）"},
     "pilot.metric.step_time_s": {"en": "step time", "ja": "1 ステップの時間"},
     "pilot.metric.peak_mem_mb": {"en": "peak memory", "ja": "ピークメモリ"},
     "pilot.metric.trainable_params": {"en": "trainable parameters", "ja": "学習パラメータ数"},

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 
 from hra_viz.training import stats as S
 from hra_viz.training.backends import BACKENDS, run_cells
+from hra_viz.training.real_pilot import REAL_TASK, run_real_pilot
 from hra_viz.training.sweep import _label, grid, run_one
 from hra_viz.training.tasks import TASKS
 from hra_viz.training.train import CHOICES, DEFAULT_LR, RANGES, RunConfig, prepare, resolve_device
@@ -233,6 +234,18 @@ def run_pilot(
     methods = list(dict.fromkeys(methods))
     if not methods:
         raise ValueError("a pilot needs at least one method")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
+    if task == REAL_TASK:  # all-MiniLM-L6-v2, the "A real model" page's runs
+        seeds = seed_list(seeds)
+        t0 = time.perf_counter()
+        cells, results, setup = run_real_pilot(
+            methods, r, seeds, steps, lr=lr, device=device, backend=backend, processes=processes,
+            address=address, gpus_per_task=gpus_per_task, progress=progress,
+        )
+        setup.update(device_requested=device, backend=backend, address=address, processes=processes,
+                     wall_s=time.perf_counter() - t0, versions=_versions(backend), command=command)
+        return summarize_pilot(cells, results, methods, seeds, setup)
     bad = [m for m in methods if m not in CHOICES["method"]]
     if bad:
         raise ValueError(f"methods must be among {CHOICES['method']}; got {bad}")
@@ -315,7 +328,7 @@ def summarize_pilot(
             "block_size": cell["block_size"] if m == "oft" else None,
             "lam": cell["lam"],
             "alpha": cell["alpha"],
-            "lr": float(cell["lr"] if cell["lr"] is not None else DEFAULT_LR[m]),
+            "lr": float(cell["lr"] if cell["lr"] is not None else DEFAULT_LR[m]),  # real cells set lr
         }
         out_methods[m] = entry
 
