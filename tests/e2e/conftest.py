@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_util import CHROMIUM, CHROMIUM_ARGS, ROOT, dialogs, goto, start_server
+from e2e_util import CHROMIUM, CHROMIUM_ARGS, ROOT, dialogs, goto, server_tracebacks, start_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -81,7 +81,7 @@ def server(hra_cache, tmp_path_factory, browser):
     finally:
         srv.stop()
     text = log.read_text(errors="replace")
-    assert "Traceback (most recent call last)" not in text, text[-4000:]
+    assert not server_tracebacks(text), text[-4000:]
 
 
 @pytest.fixture(scope="module")

@@ -149,6 +149,20 @@ def start_server(
         time.sleep(0.25)  # poll interval, bounded by the deadline
 
 
+def server_tracebacks(text: str) -> list[str]:
+    """The tracebacks in a server log that come from the app, not from Streamlit's own websocket
+    teardown: when a browser drops its connection abruptly (a student closes the tab mid-run),
+    Streamlit 1.67 on Starlette logs a ``WebSocketDisconnected`` traceback from inside
+    ``starlette_websocket.py`` while it closes a socket that is already closed. Nobody sees it and
+    no session is affected; every other traceback counts."""
+    blocks = re.split(r"(?=Traceback \(most recent call last\))", text)[1:]
+    return [
+        b for b in blocks
+        if not ("starlette/websockets.py" in b and "WebSocketDisconnected" in b
+                and "streamlit/web/server/starlette/starlette_websocket.py" in b)
+    ]  # fmt: skip
+
+
 # --------------------------------------------------------------------------------------------
 # the page
 

@@ -5,7 +5,7 @@ study drawn with no button pressed."""
 import time
 
 import pytest
-from e2e_util import exceptions, goto, start_server
+from e2e_util import exceptions, goto, server_tracebacks, start_server
 
 WARM_LIMIT_S = 600  # the whole warm-up on a busy 2-core machine; it logs each study as it ends
 
@@ -19,7 +19,7 @@ def warm_server(hra_cache, tmp_path_factory):
     finally:
         srv.stop()
     text = log.read_text(errors="replace")
-    assert "Traceback (most recent call last)" not in text, text[-4000:]
+    assert not server_tracebacks(text), text[-4000:]
 
 
 def _charts_drawn(page) -> int:
