@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from hra_viz.app import studies, ui
+import ui
 from hra_viz.text import t
+from ui import studies
 
 st.set_page_config(page_title="HRA explained", page_icon="🪞", layout="wide")
 studies.start_warmup()  # once per server: the default studies, in the background (serve.py starts it earlier)

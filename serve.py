@@ -10,7 +10,7 @@ directory unused before the server starts removes it. Streamlit's own settings s
 
 Two more things for a classroom server: the import-time heap is frozen out of the garbage
 collector's full scans (see ``_freeze_import_heap``), and the default studies of the study pages
-start computing in the background as soon as the server runs (``hra_viz.app.studies``).
+start computing in the background as soon as the server runs (``ui.studies``).
 """
 
 import gc
@@ -27,7 +27,7 @@ APP = str(Path(__file__).with_name("app.py"))
 
 
 def _warm_when_ready(timeout_s: float = 120.0) -> None:
-    """Start the default studies (hra_viz.app.studies) as soon as Streamlit's runtime exists, so that
+    """Start the default studies (ui.studies) as soon as Streamlit's runtime exists, so that
     they share its cache: the first visitor finds them done or under way, never not started."""
     from streamlit.runtime import Runtime
 
@@ -35,7 +35,7 @@ def _warm_when_ready(timeout_s: float = 120.0) -> None:
     while not Runtime.exists() and time.monotonic() < deadline:
         time.sleep(0.2)  # bounded by the deadline
     if Runtime.exists():
-        from hra_viz.app import studies
+        from ui import studies
 
         studies.start_warmup()
 
@@ -52,9 +52,9 @@ def _freeze_import_heap() -> None:
     import plotly.graph_objects  # noqa: F401
     import torch  # noqa: F401
 
-    import hra_viz.app.studies  # noqa: F401  (state, ui, text, views: what the pages import)
     import hra_viz.views.figures  # noqa: F401
     import hra_viz.views.live  # noqa: F401
+    import ui.studies  # noqa: F401  (state, ui, text, views: what the pages import)
 
     gc.collect()
     gc.freeze()

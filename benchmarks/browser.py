@@ -242,7 +242,7 @@ SERVING_SETUPS = {  # name -> (file watcher on, import heap frozen out of gc)
 
 
 def wait_warmup(server, limit_s: float = 600.0) -> float:
-    """Seconds from now until the server's start-up warm-up (hra_viz.app.studies) logs that it finished."""
+    """Seconds from now until the server's start-up warm-up (ui.studies) logs that it finished."""
     import time
 
     t0 = time.monotonic()

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from hra_viz.app import ui
+import ui
 from hra_viz.text import t
 from hra_viz.views import budget
 from hra_viz.views.figures import bridge as bf

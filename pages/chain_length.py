@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from hra_viz.app import studies, ui
+import ui
 from hra_viz.text import run_status, t
 from hra_viz.training.recommend import recommend_chain_length
 from hra_viz.views import figures, live
 from hra_viz.views import pilot as pilot_views
+from ui import studies
 
 lang = ui.lang()
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hra_viz.app import ui
+import ui
 from hra_viz.app.state import PRESETS
 from hra_viz.text import t
 from hra_viz.views import figures, overview

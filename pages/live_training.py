@@ -7,7 +7,7 @@ import uuid
 
 import streamlit as st
 
-from hra_viz.app import ui
+import ui
 from hra_viz.core import peft_io
 from hra_viz.text import run_note, run_status, t
 from hra_viz.training.tasks import TASKS

@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from hra_viz.app import ui
+import ui
 from hra_viz.text import t
 from hra_viz.training.pilot import run_pilot, to_json
 from hra_viz.views import figures, live

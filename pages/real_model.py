@@ -5,11 +5,12 @@ import time
 
 import streamlit as st
 
-from hra_viz.app import studies, ui
+import ui
 from hra_viz.text import run_note, run_status, t
 from hra_viz.training.real import ModelNotInstalled, RealConfig, RealRun, export_zip, get_real_model
 from hra_viz.views import real_model as V
 from hra_viz.views.figures import gram_heatmaps
+from ui import studies
 
 lang = ui.lang()
 TICK_S = 0.5  # the fragment's timer

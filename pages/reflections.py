@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hra_viz.app import ui
+import ui
 from hra_viz.app.state import constrain
 from hra_viz.core import householder as hh
 from hra_viz.text import t

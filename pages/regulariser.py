@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from hra_viz.app import studies, ui
+import ui
 from hra_viz.text import t
 from hra_viz.views import figures
+from ui import studies
 
 lang = ui.lang()
 

@@ -75,3 +75,8 @@ def test_engine_imports_without_streamlit():
 
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("path", sorted(PKG.rglob("*.py")), ids=lambda p: str(p.relative_to(PKG)))
+def test_no_engine_file_imports_streamlit(path):
+    assert "streamlit" not in _imported_roots(path), f"{path.name}: the Streamlit glue belongs in ui/"

@@ -1,12 +1,12 @@
-"""The start-up warm-up (hra_viz.app.studies): with default settings the study pages show their result
+"""The start-up warm-up (ui.studies): with default settings the study pages show their result
 without a button press, while it runs they show a progress bar (never a blank page), and with other
 settings they keep their button. The warm-up's numbers are the button's numbers."""
 
 import pytest
 from apptest_util import figs, open_page
 
-from hra_viz.app import studies
 from hra_viz.app.state import default_values
+from ui import studies
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-"""Layer 5, the app: the state registry (``state``) and the Streamlit glue (``ui``) used by ``pages/``.
-
-The only layer that may import streamlit.
+"""Layer 5, the app: the state registry (``state``) that ``ui/`` (the Streamlit glue, outside the
+engine) and ``pages/`` read. Like every layer of hra_viz it never imports streamlit.
 """

@@ -126,7 +126,7 @@ _THREAD: threading.Thread | None = None
 
 
 def _default_device() -> str:
-    from hra_viz.app.ui import resolve_device
+    from ui import resolve_device
 
     return resolve_device(str(default_values().get("device", "auto")))
 
