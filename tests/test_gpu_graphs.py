@@ -11,6 +11,7 @@ import pytest
 import torch
 from test_precision import check_against_reference, reference, tol  # same float64 reference, tolerances
 from test_precision import tol as tol_of
+from test_precision import toy_step as _toy_step, toy_reference
 from torch import nn
 
 from hra_viz import HRALinear, adapt
@@ -126,25 +127,17 @@ def test_triton_factors_match_torch(d, r, cdt):
         pytest.skip("triton missing")
     g = torch.Generator(device="cuda").manual_seed(d + r)
     U = torch.randn(d, r, device="cuda", generator=g)
-    Ut_t, Mt_t, sv_t = K.factors_fwd(U, cdt, "torch")
-    Ut_k, Mt_k, sv_k = K.factors_fwd(U, cdt, "triton")
-    assert Ut_k.shape == Mt_k.shape == (r, d) and Ut_k.dtype == cdt
-    # float32 values of both: agree to float32 arithmetic; in half, at most one rounding apart
-    tol = 1e-5 if cdt == torch.float32 else 2 * {torch.bfloat16: 2**-8, torch.float16: 2**-11}[cdt]
-    assert rel(Ut_k, Ut_t) < tol and rel(Mt_k, Mt_t) < tol
-    G_k, G_t = K.gamma(sv_k, "triton"), K.gamma(sv_t, "torch")
-    assert rel(G_k, G_t) < 1e-5
-    # against float64 through the closed form
-    Uh64 = hh.normalize_columns(U.double())
-    G64 = hh.gamma_from_unit_rows(Uh64.T)
-    assert rel(G_k, G64) < 1e-5
-    S = torch.randn(r, d, device="cuda", generator=g).to(cdt)
-    Q = torch.randn(r, d, device="cuda", generator=g).to(cdt)
-    dU_t = K.factors_bwd(sv_t, S.clone(), Q.clone(), "torch")
-    dU_k = K.factors_bwd(sv_k, S.clone(), Q.clone(), "triton")
-    assert dU_k.dtype == U.dtype and dU_k.shape == U.shape
-    assert torch.isfinite(dU_k).all()
-    assert rel(dU_k, dU_t) < 1e-5
+    x = torch.randn(64, d, device="cuda", generator=g)
+    dy = torch.randn(64, d, device="cuda", generator=g)
+    y64, dU64, G = toy_reference(U, x, dy)
+    got = {be: _toy_step(U, cdt, be, x.to(cdt), dy.to(cdt)) for be in ("torch", "triton")}
+    tol = tol_of(cdt, grad=True)
+    for be, (y, dU, Gam) in got.items():
+        assert dU.dtype == U.dtype and dU.shape == U.shape and torch.isfinite(dU).all(), be
+        assert rel(Gam, G) < 1e-5, be  # Γ of the unit vectors, float32 algebra in every dtype
+        assert rel(y, y64) < tol, be
+        assert rel(dU, dU64) < tol, be
+    assert rel(got["triton"][1], got["torch"][1]) < tol
 
 
 @pytest.mark.parametrize("x_grad", [False, True])
@@ -178,10 +171,11 @@ def test_backend_selection():
     want = "triton" if K.triton_available() else "torch"
     assert K.backend_for(U, torch.bfloat16) == want
     assert K.backend_for(torch.randn(256, 65, device="cuda"), torch.bfloat16) == "torch"  # r > 64
-    assert K.backend_for(torch.randn(4096, 8, device="cuda"), torch.bfloat16) == "torch"  # auto: d > 2048
+    assert K.backend_for(torch.randn(4096, 8, device="cuda"), torch.bfloat16) == want  # auto: d ≤ 4096
+    assert K.backend_for(torch.randn(8192, 8, device="cuda"), torch.bfloat16) == "torch"  # auto: d > 4096
     K.set_backend("triton")
     try:
-        assert K.backend_for(torch.randn(4096, 8, device="cuda"), torch.bfloat16) == want  # forced
+        assert K.backend_for(torch.randn(8192, 8, device="cuda"), torch.bfloat16) == want  # forced
     finally:
         K.set_backend("auto")
     assert K.backend_for(U.double(), torch.float64) == "torch"

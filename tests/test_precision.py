@@ -378,6 +378,42 @@ def test_peft_export_from_every_dtype(dtype, tmp_path):
     assert rel(got, want) < 1e-10
 
 
+def toy_step(U, cdt, backend, x, dy):
+    """y = x Hᵀ = x + (x M) A through one back end's factors, and dU for the loss ⟨dy, y⟩.
+
+    The back ends may keep different scalings of (A, Mᵀ) (raw U or Û): only H and dU must agree."""
+    A, Mt, saved = K.factors_fwd(U, cdt, backend)
+    assert A.shape == Mt.shape == (U.shape[1], U.shape[0]) and A.dtype == Mt.dtype == cdt
+    Z = x @ Mt.T
+    y = x + Z @ A
+    dZ = dy @ A.T
+    S, Q = dZ.T @ x, Z.T @ dy  # ∂L/∂Mᵀ and ∂L/∂A
+    return y, K.factors_bwd(saved, S, Q, backend), K.gamma(saved, backend)
+
+
+def toy_reference(U, x, dy):
+    """float64 (y, dU, Γ) of ``toy_step``: the closed form (``householder.wy_factors``) through autograd."""
+    U64 = U.detach().double().requires_grad_(True)
+    Un, G = hh.wy_factors(U64)
+    y64 = x.double() + ((x.double() @ Un) @ G.T) @ Un.T
+    (y64 * dy.double()).sum().backward()
+    return y64.detach(), U64.grad, G.detach()
+
+
+@pytest.mark.parametrize("cdt", [torch.float32, torch.bfloat16, torch.float16, torch.float64])
+@pytest.mark.parametrize("d,r", [(40, 1), (96, 8), (257, 17)])
+def test_torch_backend_against_float64(cdt, d, r):
+    """The r × r back end alone (raw U; Û on the float16 route), forward and backward, against float64."""
+    g = torch.Generator().manual_seed(d * r)
+    U = torch.randn(d, r, generator=g) * torch.logspace(-1, 1, r)  # columns of different lengths
+    x, dy = torch.randn(32, d, generator=g), torch.randn(32, d, generator=g)
+    y, dU, Gam = toy_step(U.to(torch.float64 if cdt == torch.float64 else torch.float32), cdt, "torch",
+                          x.to(cdt), dy.to(cdt))
+    y64, dU64, G64 = toy_reference(U, x, dy)
+    t = tol(cdt, grad=True) if cdt != torch.float64 else 1e-10
+    assert rel(Gam, G64) < max(t, 1e-5) and rel(y, y64) < t and rel(dU, dU64) < t
+
+
 def test_kernel_backend_switch_on_cpu():
     """The r × r back end: torch on a CPU whatever the setting; bad names are refused."""
     U = torch.randn(16, 4)
@@ -393,4 +429,5 @@ def test_kernel_backend_switch_on_cpu():
     Ut, Mt, saved = K.factors_fwd(U, torch.float32, "torch")
     Uh = hh.normalize_columns(U.double())
     assert rel(K.gamma(saved, "torch"), hh.gamma_from_unit_rows(Uh.T)) < 1e-6
-    assert rel(Mt, hh.gamma_from_unit_rows(Uh.T) @ Uh.T) < 1e-6
+    # H − I = Aᵀ Mᵀ whatever the scaling the back end keeps (raw U here), against float64's Û Γ Ûᵀ
+    assert rel(Ut.T @ Mt, Uh @ hh.gamma_from_unit_rows(Uh.T) @ Uh.T) < 1e-6

@@ -69,40 +69,39 @@ class _HRAChainFn(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x2, U, W, b, lora_form: bool):
-        dev = x2.device.type
         backend = K.backend_for(U, W.dtype) if U.is_cuda else "torch"
-        with hh.no_autocast(dev):
-            if backend == "torch":
-                Ut, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
-            else:
-                Ut, Mt, saved = K.factors_fwd(U, W.dtype, backend)
-            Z = torch.mm(x2, Mt.T)  # (N, r)
+        with hh.no_autocast(x2.device.type):
+            # the frozen layer's product first: on a GPU the host then queues the adapter's small
+            # calls while the device runs it, instead of the device waiting for them
+            y = F.linear(x2, W, b) if lora_form else None
+            A, Mt, saved = K.factors_fwd(U, W.dtype, backend)  # (r, d_in) each, in W's dtype
+            Z = F.linear(x2, Mt)  # x M (N, r)
             if lora_form:
-                At = torch.mm(Ut, W.T)  # (r, d_out) = (W Û)ᵀ
-                y = F.linear(x2, W, b).addmm_(Z, At)
+                At = F.linear(A, W)  # (r, d_out) = (W U)ᵀ
+                y.addmm_(Z, At)
             else:
                 At = None
-                y = F.linear(torch.addmm(x2, Z, Ut), W, b)  # x' = x + Z Ûᵀ
+                y = F.linear(torch.addmm(x2, Z, A), W, b)  # x' = x + Z A
         ctx.lora_form, ctx.backend = lora_form, backend
-        ctx.save_for_backward(x2, W, Ut, Mt, Z, At, *saved)
+        ctx.save_for_backward(x2, W, A, Mt, Z, At, *saved)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x2, W, Ut, Mt, Z, At, *saved = ctx.saved_tensors
+        x2, W, A, Mt, Z, At, *saved = ctx.saved_tensors
         need_x = ctx.needs_input_grad[0]
         with hh.no_autocast(dy.device.type):
             if ctx.lora_form:
-                dZ = torch.mm(dy, At.T)  # (N, r)
-                Qa, Qb = torch.mm(Z.T, dy), W  # Q = (Zᵀ dy) W: through (W Û)ᵀ = Ûᵀ Wᵀ
+                dZ = torch.mm(dy, At.t())  # (N, r)
+                Qa, Qb = torch.mm(Z.t(), dy), W  # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
                 dxp = torch.mm(dy, W) if need_x else None
             else:
-                dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z Ûᵀ
-                dZ = torch.mm(dxp, Ut.T)
-                Qa, Qb = Z.T, dxp  # Q = Zᵀ dx': through x'
-            S = torch.mm(dZ.T, x2)  # (r, d_in) = ∂L/∂Mᵀ
+                dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z A
+                dZ = torch.mm(dxp, A.t())
+                Qa, Qb = Z.t(), dxp  # Q = Zᵀ dx': through x'
+            S = torch.mm(dZ.t(), x2)  # (r, d_in) = ∂L/∂Mᵀ
             if ctx.backend == "torch":  # Q's product is fused into the backward's first sum
-                dU = K.torch_bwd(saved, S, Qa, Qb, Ut, Mt)
+                dU = K.torch_bwd(saved, S, Qa, Qb)
             else:
                 dU = K.factors_bwd(saved, S, torch.mm(Qa, Qb), ctx.backend)
             dx = dxp.addmm_(dZ, Mt) if need_x else None
@@ -208,6 +207,7 @@ class HRALinear(_HRAMixin, nn.Module):
         u = self._init_u(base.weight, r, init, variant, generator)
         self.u = nn.Parameter(u.to(base.weight.device))
         self.merged = False
+        self._routes: dict[tuple[int, bool], bool] = {}  # (tokens, x needs grad) → LoRA form?
 
     def extra_repr(self) -> str:
         return f"r={self.r}, variant={self.variant}, merged={self.merged}"
@@ -222,8 +222,14 @@ class HRALinear(_HRAMixin, nn.Module):
         if self.base.weight.requires_grad:  # an unfrozen base: only the activation side is generic
             return False
         n = x.numel() // self.in_features
-        c = route_flops(n, self.in_features, self.out_features, self.r, input_grad=x.requires_grad)
-        return c["lora"] < c["activation"]
+        key = (n, x.requires_grad)
+        hit = self._routes.get(key)  # the choice depends on sizes only: decided once per shape
+        if hit is None:
+            c = route_flops(n, self.in_features, self.out_features, self.r, input_grad=x.requires_grad)
+            hit = c["lora"] < c["activation"]
+            if len(self._routes) < 64:
+                self._routes[key] = hit
+        return hit
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.merged:

@@ -44,7 +44,7 @@ _HALF = (torch.float16, torch.bfloat16)
 _BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton
 _TRITON: object | None = None  # the triton kernels module once imported; False if unavailable
 TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
-TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 2048, 32  # where ``auto`` picks them (measured, see backend_for)
+TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 4096, 32  # where ``auto`` picks them (measured, see backend_for)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -101,29 +101,68 @@ def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
 
 
 def torch_fwd(U: torch.Tensor, cdt: torch.dtype):
-    """The torch back end's forward: (Ûᵀ, Mᵀ) in ``cdt``, and (Γ, ‖u‖ᵀ[, Ûᵀ, Mᵀ in float32+])."""
+    """The torch back end's forward: (A, Mᵀ) in ``cdt``, and what ``torch_bwd`` needs.
+
+    A = Uᵀ, raw (no normalisation: Γ' absorbs the norms), except for a float16 compute dtype, whose
+    range (6e-5 … 65504) raw norms could leave: there A = Ûᵀ. Six ATen calls on the raw route.
+    """
     adt = torch.float64 if (U.dtype == torch.float64 or cdt == torch.float64) else torch.float32
     Ua = U if U.dtype == adt else U.to(adt)
-    n = torch.linalg.vector_norm(Ua, dim=0, keepdim=True)  # (1, r)
-    Ut = (Ua / n).T  # Ûᵀ (r, d): a transposed view, which BLAS reads as rows without a copy
-    G = hh.gamma_from_unit_rows(Ut)  # Γ (r, r), the closed form: one triangular solve
-    Mt = torch.mm(G, Ut)  # Γ Ûᵀ
+    n = None
+    if cdt == torch.float16:
+        n = torch.linalg.vector_norm(Ua, dim=0)  # (r,)
+        Ua = Ua / n
+    A = Ua.t()  # (r, d): a transposed view, which BLAS reads as rows without a copy
+    r = A.shape[0]
+    T = torch.mm(A, Ua).mul_(_const(r, adt, A.device)[1])  # T' = striu(UᵀU) + ½ diag(UᵀU)
+    G = torch.linalg.solve_triangular(T, _const(r, adt, A.device)[0], upper=True)  # Γ' = −T'⁻¹
+    Mt = torch.mm(G, A)  # Γ' Uᵀ
     if adt == cdt:
-        return Ut, Mt, (G, n)
-    return Ut.to(cdt), Mt.to(cdt), (G, n, Ut, Mt)
+        return A, Mt, (G, n, A, Mt)
+    return A.to(cdt), Mt.to(cdt), (G, n, A, Mt)
 
 
-def torch_bwd(saved, S, Qa, Qb, Ut, Mt) -> torch.Tensor:
-    """The torch back end's backward: dU (d, r) from S = ∂L/∂Mᵀ and Q = Qa Qb, the rest of ∂L/∂Ûᵀ."""
-    G, n = saved[0], saved[1]
-    if len(saved) == 4:  # a half-precision call: the r × r algebra on the float32+ copies
-        Ut, Mt = saved[2], saved[3]
-        S, Qa, Qb = S.to(G.dtype), Qa.to(G.dtype), Qb.to(G.dtype)
-    P = torch.mm(G.T, S)  # Γᵀ S: the gradient at Ûᵀ through Mᵀ = Γ Ûᵀ
-    dT = torch.mm(P, Mt.T).triu_(1)  # ∂L/∂T = Γᵀ (∂L/∂Γ) Γᵀ = P M; only striu(ÛᵀÛ) depends on Û
-    E = torch.addmm(P, Qa, Qb).addmm_(dT + dT.T, Ut)  # dÛᵀ = Q + P + K Ûᵀ
-    c = torch.linalg.vecdot(E, Ut).unsqueeze(1)  # diag(dÛᵀ Û)
-    return E.addcmul_(c, Ut, value=-1.0).div_(n.T).T  # through Û = U / ‖U‖, as (d, r)
+def torch_bwd(saved, S, Qa, Qb, Ut=None, Mt=None) -> torch.Tensor:
+    """The torch back end's backward: dU (d, r) from S = ∂L/∂Mᵀ and Q = Qa Qb, the rest of ∂L/∂A.
+
+    With P = Γ'ᵀ S and ∂L/∂T' = P Mᵀ, upper triangular with its diagonal halved (T' holds ½ diag),
+    K = that + its transpose, and dA = Q + P + K A; on the normalised (float16) route dU then goes
+    through Û = U / ‖U‖. Q is formed in the compute dtype (a product with W must not cast W).
+    """
+    G, n, A, Mt = saved
+    adt = G.dtype
+    if S.dtype != adt:  # a half-precision call: the r × r algebra on the float32+ copies
+        S = S.to(adt)
+        E = torch.mm(Qa, Qb).to(adt)
+        P = torch.mm(G.t(), S)
+        E += P
+    else:
+        P = torch.mm(G.t(), S)  # the gradient at A through Mᵀ = Γ' A
+        E = torch.addmm(P, Qa, Qb)
+    dT = torch.mm(P, Mt.t()).mul_(_const(G.shape[0], adt, G.device)[1])  # ∂L/∂T' through T' = C ⊙ UᵀU
+    E.addmm_(dT + dT.t(), A)  # dA = Q + P + K A
+    if n is not None:  # through Û = U / ‖U‖
+        c = torch.linalg.vecdot(E, A).unsqueeze(1)
+        E.addcmul_(c, A, value=-1.0).div_(n.unsqueeze(1))
+    return E.t()
+
+
+def _const(r: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(−I_r, C) with C the upper triangle of ones, ½ on the diagonal: T' = C ⊙ UᵀU in one call.
+
+    Cached per (r, dtype, device), so that an eager step launches no kernel to build them (under
+    torch.compile they are built in the graph, where they cost nothing)."""
+    key = (r, dtype, device)
+    c = None if torch.compiler.is_compiling() else _CONST.get(key)
+    if c is None:
+        eye = torch.eye(r, dtype=dtype, device=device)
+        c = (-eye, torch.ones(r, r, dtype=dtype, device=device).triu_(1) + 0.5 * eye)
+        if not torch.compiler.is_compiling():
+            _CONST[key] = c
+    return c
+
+
+_CONST: dict = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,21 +170,28 @@ def torch_bwd(saved, S, Qa, Qb, Ut, Mt) -> torch.Tensor:
 
 
 def factors_fwd(U: torch.Tensor, cdt: torch.dtype, backend: str):
-    """(Ûᵀ, Mᵀ), each (r, d) in the compute dtype ``cdt``, and what the backward needs."""
+    """(A, Mᵀ), each (r, d) in the compute dtype ``cdt`` with H = I + Aᵀ Mᵀ, and what the backward needs."""
     if backend == "triton":
         return _triton().fwd(U, cdt)
-    Ut, Mt, saved = torch_fwd(U, cdt)
-    return Ut, Mt, (Ut, Mt, *saved)
+    return torch_fwd(U, cdt)
 
 
 def factors_bwd(saved, S: torch.Tensor, Q: torch.Tensor, backend: str) -> torch.Tensor:
-    """dU (d, r) from S = ∂L/∂Mᵀ and Q = the other part of ∂L/∂Ûᵀ (r, d each; Q may be overwritten)."""
+    """dU (d, r) from S = ∂L/∂Mᵀ and Q = the other part of ∂L/∂A (r, d each; Q may be overwritten)."""
     if backend == "triton":
         return _triton().bwd(saved, S, Q)
     eye = torch.eye(Q.shape[0], dtype=Q.dtype, device=Q.device)
-    return torch_bwd(saved[2:], S, eye, Q, saved[0], saved[1])
+    return torch_bwd(saved, S, eye, Q)
 
 
 def gamma(saved, backend: str) -> torch.Tensor:
-    """Γ from what ``factors_fwd`` saved (tests and benchmarks)."""
-    return _triton().gamma(saved) if backend == "triton" else saved[2]  # (Ûᵀ, Mᵀ, Γ, ‖u‖, …)
+    """Γ of the unit vectors (H = I + Û Γ Ûᵀ) from what ``factors_fwd`` saved (tests and benchmarks).
+
+    The back ends keep Γ' = D⁻¹ Γ D⁻¹ of the raw U (D = diag ‖u_i‖), or Γ itself on the float16 route."""
+    if backend == "triton":
+        return _triton().gamma(saved)
+    G, n, A, _ = saved
+    if n is not None:
+        return G
+    nn_ = torch.linalg.vector_norm(A, dim=1)
+    return G * nn_[:, None] * nn_[None, :]
