@@ -69,7 +69,7 @@ def main(argv=None) -> None:
             kern = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
             gpu_us = sum(e.device_time for e in kern) / 10
             walls.sort()
-            print(f"{case} x_grad={a.x_grad} {name:11s} wall {walls[3]*1e3:7.3f} ms  GPU {gpu_us/1e3:7.3f} ms "
+            print(f"{case} x_grad={a.x_grad} {name:11s} wall {walls[3]*1e3:7.3f} ms GPU {gpu_us/1e3:7.3f} ms "
                   f"kernels/step {len(kern)/10:5.1f}  syncs/step {len(w)} {syncs}")
             if a.cprofile:
                 import cProfile

@@ -9,13 +9,17 @@ import math
 
 import pytest
 import torch
-from test_precision import check_against_reference, reference, tol  # same float64 reference, tolerances
+from test_precision import (  # same float64 reference, tolerances
+    check_against_reference,
+    reference,
+    tol,
+    toy_reference,
+)
 from test_precision import tol as tol_of
-from test_precision import toy_step as _toy_step, toy_reference
+from test_precision import toy_step as _toy_step
 from torch import nn
 
 from hra_viz import HRALinear, adapt
-from hra_viz.core import householder as hh
 from hra_viz.core.adapters import hra_kernels as K
 from hra_viz.training import train as T
 from hra_viz.training.train import Run, RunConfig

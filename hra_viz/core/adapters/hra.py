@@ -69,26 +69,31 @@ class _HRAChainFn(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x2, U, W, b, lora_form: bool):
-        backend = K.backend_for(U, W.dtype) if U.is_cuda else "torch"
+        backend = K.backend_for(U, W.dtype)
         with hh.no_autocast(x2.device.type):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
             y = F.linear(x2, W, b) if lora_form else None
-            A, Mt, saved = K.factors_fwd(U, W.dtype, backend)  # (r, d_in) each, in W's dtype
+            if backend == "torch":
+                A, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
+                At = F.linear(A, W) if lora_form else None  # (r, d_out) = (W U)ᵀ
+            else:  # one launch, At included
+                A, Mt, At, saved = K.triton_fwd(U, W.dtype, W if lora_form else None)
             Z = F.linear(x2, Mt)  # x M (N, r)
             if lora_form:
-                At = F.linear(A, W)  # (r, d_out) = (W U)ᵀ
                 y.addmm_(Z, At)
             else:
                 At = None
                 y = F.linear(torch.addmm(x2, Z, A), W, b)  # x' = x + Z A
         ctx.lora_form, ctx.backend = lora_form, backend
-        ctx.save_for_backward(x2, W, A, Mt, Z, At, *saved)
+        ctx.W = W  # frozen (the caller checks): no version check needed, and one saved tensor fewer
+        ctx.save_for_backward(x2, A, Mt, Z, At, *saved)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x2, W, A, Mt, Z, At, *saved = ctx.saved_tensors
+        x2, A, Mt, Z, At, *saved = ctx.saved_tensors
+        W = ctx.W
         need_x = ctx.needs_input_grad[0]
         with hh.no_autocast(dy.device.type):
             if ctx.lora_form:
@@ -101,9 +106,11 @@ class _HRAChainFn(torch.autograd.Function):
                 Qa, Qb = Z.t(), dxp  # Q = Zᵀ dx': through x'
             S = torch.mm(dZ.t(), x2)  # (r, d_in) = ∂L/∂Mᵀ
             if ctx.backend == "torch":  # Q's product is fused into the backward's first sum
-                dU = K.torch_bwd(saved, S, Qa, Qb)
+                dU = K.torch_bwd(saved, S, Qa, Qb, A, Mt)
+            elif ctx.lora_form:  # Q = (Zᵀ dy) W formed inside the kernel
+                dU = K.triton_bwd(saved, S, ZD=Qa, W=W, At=At)
             else:
-                dU = K.factors_bwd(saved, S, torch.mm(Qa, Qb), ctx.backend)
+                dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))
             dx = dxp.addmm_(dZ, Mt) if need_x else None
         return dx, dU, None, None, None
 
@@ -241,13 +248,15 @@ class HRALinear(_HRAMixin, nn.Module):
             # compute in autocast's dtype and return it, as nn.Linear does under autocast
             out_dtype = torch.get_autocast_dtype(dev)
             W, b = W.to(out_dtype), (None if b is None else b.to(out_dtype))
-        x2 = x.reshape(-1, self.in_features)  # (N, d_in)
+        flat = x.dim() == 2  # (N, d_in) already: no reshape, so no view nodes in the backward
+        x2 = x if flat else x.reshape(-1, self.in_features)
         if x2.dtype != W.dtype:
             x2 = x2.to(W.dtype)
         lora = self._lora_form(x)
         if self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad):
             y = _HRAChainFn.apply(x2, self.u, W, b, lora)
-            y = y.reshape(*x.shape[:-1], self.out_features)
+            if not flat:
+                y = y.reshape(*x.shape[:-1], self.out_features)
             return y if y.dtype == out_dtype else y.to(out_dtype)
         # generic autograd path: the λ = ∞ variant (Q from QR) or an unfrozen base layer
         Un, G = self.factors()  # r × r algebra in U's dtype (float32 or better)

@@ -33,11 +33,9 @@ import os
 
 import torch
 
-from .. import householder as hh
-
 __all__ = [
     "accum_dtype", "backend_for", "set_backend", "factors_fwd", "factors_bwd", "gamma", "triton_available",
-    "torch_fwd", "torch_bwd",
+    "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd",
 ]
 
 _HALF = (torch.float16, torch.bfloat16)
@@ -118,18 +116,20 @@ def torch_fwd(U: torch.Tensor, cdt: torch.dtype):
     G = torch.linalg.solve_triangular(T, _const(r, adt, A.device)[0], upper=True)  # Γ' = −T'⁻¹
     Mt = torch.mm(G, A)  # Γ' Uᵀ
     if adt == cdt:
-        return A, Mt, (G, n, A, Mt)
+        return A, Mt, (G, n)
     return A.to(cdt), Mt.to(cdt), (G, n, A, Mt)
 
 
-def torch_bwd(saved, S, Qa, Qb, Ut=None, Mt=None) -> torch.Tensor:
+def torch_bwd(saved, S, Qa, Qb, A, Mt) -> torch.Tensor:
     """The torch back end's backward: dU (d, r) from S = ∂L/∂Mᵀ and Q = Qa Qb, the rest of ∂L/∂A.
 
     With P = Γ'ᵀ S and ∂L/∂T' = P Mᵀ, upper triangular with its diagonal halved (T' holds ½ diag),
     K = that + its transpose, and dA = Q + P + K A; on the normalised (float16) route dU then goes
     through Û = U / ‖U‖. Q is formed in the compute dtype (a product with W must not cast W).
     """
-    G, n, A, Mt = saved
+    G, n = saved[0], saved[1]
+    if len(saved) == 4:  # a half-precision call: A and Mᵀ in float32 for the r × r algebra
+        A, Mt = saved[2], saved[3]
     adt = G.dtype
     if S.dtype != adt:  # a half-precision call: the r × r algebra on the float32+ copies
         S = S.to(adt)
@@ -172,8 +172,10 @@ _CONST: dict = {}
 def factors_fwd(U: torch.Tensor, cdt: torch.dtype, backend: str):
     """(A, Mᵀ), each (r, d) in the compute dtype ``cdt`` with H = I + Aᵀ Mᵀ, and what the backward needs."""
     if backend == "triton":
-        return _triton().fwd(U, cdt)
-    return torch_fwd(U, cdt)
+        Ut, Mt, _, saved = _triton().fwd(U, cdt)
+        return Ut, Mt, saved
+    A, Mt, saved = torch_fwd(U, cdt)
+    return A, Mt, (A, Mt, *saved)
 
 
 def factors_bwd(saved, S: torch.Tensor, Q: torch.Tensor, backend: str) -> torch.Tensor:
@@ -181,7 +183,17 @@ def factors_bwd(saved, S: torch.Tensor, Q: torch.Tensor, backend: str) -> torch.
     if backend == "triton":
         return _triton().bwd(saved, S, Q)
     eye = torch.eye(Q.shape[0], dtype=Q.dtype, device=Q.device)
-    return torch_bwd(saved, S, eye, Q)
+    return torch_bwd(saved[2:], S, eye, Q, saved[0], saved[1])
+
+
+def triton_fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None):
+    """The layer's Triton forward: (Ûᵀ, Mᵀ, At = Ûᵀ Wᵀ or None, saved) in one launch."""
+    return _triton().fwd(U, cdt, W)
+
+
+def triton_bwd(saved, S, Q=None, ZD=None, W=None, At=None) -> torch.Tensor:
+    """The layer's Triton backward: dU from S and Q, or from S and Q = ZD W (formed in the kernel)."""
+    return _triton().bwd(saved, S, Q, ZD, W, At)
 
 
 def gamma(saved, backend: str) -> torch.Tensor:
@@ -190,7 +202,8 @@ def gamma(saved, backend: str) -> torch.Tensor:
     The back ends keep Γ' = D⁻¹ Γ D⁻¹ of the raw U (D = diag ‖u_i‖), or Γ itself on the float16 route."""
     if backend == "triton":
         return _triton().gamma(saved)
-    G, n, A, _ = saved
+    G, n = saved[2], saved[3]
+    A = saved[4] if len(saved) == 6 else saved[0]
     if n is not None:
         return G
     nn_ = torch.linalg.vector_norm(A, dim=1)

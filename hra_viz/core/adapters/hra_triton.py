@@ -14,19 +14,25 @@ Importing this module fails where triton is missing; ``hra_kernels`` then uses t
 
 from __future__ import annotations
 
+import os
+
 import torch
 import triton
 import triton.language as tl
 
 AVAILABLE = True
+# Triton's CPU interpreter (TRITON_INTERPRET=1, for checking the kernels without a GPU) has no
+# half-precision dot: there the W products run in float32.
+_INTERPRET = os.environ.get("TRITON_INTERPRET") == "1"
 # IEEE float32 products. (tf32x3 with 256-row tiles, ≤ 16 programs and 4 warps measured 2-3× slower on
 # the H200: 90 / 245 µs forward / backward at d = 4096, r = 8, against 38 / 81 µs for this setting.)
 PREC: tl.constexpr = tl.constexpr("ieee")
 
 
 @triton.jit
-def _fwd_kernel(U, OUT, SMALL, D, RR, s_ud, s_ur, NPROG,
-                R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr):
+def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_wi,
+                R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
+                LOW_DOT: tl.constexpr):
     # OUT: (2, RR, D) = [Ûᵀ; Mᵀ] in the compute dtype; SMALL: [Γ (RR²), ÛᵀÛ (RR²), ‖u_i‖ (RR)] float32
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
@@ -62,6 +68,23 @@ def _fwd_kernel(U, OUT, SMALL, D, RR, s_ud, s_ur, NPROG,
         o = rr[None, :] * D + dd[:, None]  # stored transposed: (r, d) rows
         tl.store(OUT + o, uh.to(OUT.dtype.element_ty), mask=m)
         tl.store(OUT + RR * D + o, mb.to(OUT.dtype.element_ty), mask=m)
+    if HAS_W:  # At = Ûᵀ Wᵀ (r × d_out) for this program's blocks of d_out: W is read once in all
+        for start in range(pid * BLOCK_OUT, D_OUT, NPROG * BLOCK_OUT):
+            oc = start + tl.arange(0, BLOCK_OUT)
+            acc = tl.zeros((R, BLOCK_OUT), dtype=tl.float32)
+            for k0 in range(0, D, BLOCK_D):
+                kk = k0 + tl.arange(0, BLOCK_D)
+                m = (kk[:, None] < D) & cmask[None, :]
+                u = tl.load(U + kk[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
+                uh = tl.trans(u / n_c[None, :])  # (R, BLOCK_D)
+                wm = (kk[:, None] < D) & (oc[None, :] < D_OUT)
+                w = tl.load(W + oc[None, :] * s_wo + kk[:, None] * s_wi, mask=wm, other=0.0)  # Wᵀ block
+                if LOW_DOT:  # Û rounded to the compute dtype, as the torch route's product A Wᵀ
+                    acc += tl.dot(uh.to(w.dtype), w)
+                else:
+                    acc += tl.dot(uh, w.to(tl.float32), input_precision=PREC)
+            am = cmask[:, None] & (oc[None, :] < D_OUT)
+            tl.store(AT + rr[:, None] * D_OUT + oc[None, :], acc.to(AT.dtype.element_ty), mask=am)
     if pid == 0:
         mm = cmask[:, None] & cmask[None, :]
         oo = rr[:, None] * RR + rr[None, :]
@@ -71,8 +94,9 @@ def _fwd_kernel(U, OUT, SMALL, D, RR, s_ud, s_ur, NPROG,
 
 
 @triton.jit
-def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG,
-                R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr):
+def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, s_wo, s_wi,
+                R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
+                LOW_DOT: tl.constexpr):
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
@@ -91,9 +115,18 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG,
         uh = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
         uh = uh / n_c[None, :]
         sb = tl.load(S + o, mask=m, other=0.0).to(tl.float32)  # Sᵀ block (d rows × r)
-        qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
         B1 += tl.dot(tl.trans(sb), uh, input_precision=PREC)
-        cQ += tl.sum(qb * uh, axis=0)
+        if not HAS_W:
+            qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
+            cQ += tl.sum(qb * uh, axis=0)
+    if HAS_W:  # diag(Q Û) = diag(ZD W Û) = rowsum(ZD ⊙ At), over d_out
+        for o0 in range(0, D_OUT, BLOCK_D):
+            oc = o0 + tl.arange(0, BLOCK_D)
+            m = (oc[:, None] < D_OUT) & cmask[None, :]
+            o = rr[None, :] * D_OUT + oc[:, None]
+            zd = tl.load(ZD + o, mask=m, other=0.0).to(tl.float32)
+            at = tl.load(AT + o, mask=m, other=0.0).to(tl.float32)
+            cQ += tl.sum(zd * at, axis=0)
     Gt = tl.trans(Gm)
     GB = tl.dot(Gt, B1, input_precision="ieee")  # Γᵀ S Û
     dT = tl.dot(GB, Gt, input_precision="ieee")  # ∂L/∂T = Γᵀ S Û Γᵀ = P M
@@ -108,29 +141,48 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG,
         uh = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
         uh = uh / n_c[None, :]
         sb = tl.load(S + o, mask=m, other=0.0).to(tl.float32)
-        qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
+        if HAS_W:  # Qᵀ rows of this block = W[:, block]ᵀ ZDᵀ, over d_out: W is read once in all
+            qb = tl.zeros((BLOCK_OUT, R), dtype=tl.float32)
+            for o0 in range(0, D_OUT, BLOCK_D):
+                oc = o0 + tl.arange(0, BLOCK_D)
+                wm = (dd[:, None] < D) & (oc[None, :] < D_OUT)
+                w = tl.load(W + oc[None, :] * s_wo + dd[:, None] * s_wi, mask=wm, other=0.0)
+                zm = (oc[:, None] < D_OUT) & cmask[None, :]
+                zd = tl.load(ZD + rr[None, :] * D_OUT + oc[:, None], mask=zm, other=0.0)
+                if LOW_DOT:  # half-precision tensor cores, float32 sums
+                    qb += tl.dot(w, zd)
+                else:
+                    qb += tl.dot(w.to(tl.float32), zd.to(tl.float32), input_precision=PREC)
+        else:
+            qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
         # dÛ (d rows) = Q + S Γ... in rows of d: (Γᵀ S)ᵀ = Sᵀ Γ, and (K Ûᵀ)ᵀ = Û K
         duh = qb + tl.dot(sb, Gm, input_precision=PREC) + tl.dot(uh, K, input_precision=PREC)
         du = (duh - uh * c[None, :]) / n_c[None, :]
         tl.store(DU + dd[:, None] * RR + rr[None, :], du.to(DU.dtype.element_ty), mask=m)
 
 
-def _config(d: int, r: int):
+def _config(d: int, r: int, d_out: int = 0):
     """(padded r, rows per reduction step, rows per program, programs): one program per 64 rows."""
     R = max(16, triton.next_power_of_2(r))
-    return R, 64, 64, triton.cdiv(d, 64)
+    return R, 64, 64, triton.cdiv(max(d, d_out), 64)
 
 
-def fwd(U: torch.Tensor, cdt: torch.dtype):
-    """(Ûᵀ, Mᵀ) (r, d) in ``cdt`` and the saved (U, [Γ, ÛᵀÛ, ‖u‖]): one launch, two allocations."""
+def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
+    """(Ûᵀ, Mᵀ) (r, d) in ``cdt``, At = Ûᵀ Wᵀ (r, d_out) when W is given (else None), and the saved
+    (U, [Γ, ÛᵀÛ, ‖u‖]): one launch."""
     d, r = U.shape
     out = torch.empty((2, r, d), device=U.device, dtype=cdt)
     small = torch.empty(2 * r * r + r, device=U.device, dtype=torch.float32)
-    R, bd, bo, nprog = _config(d, r)
-    _fwd_kernel[(nprog,)](U, out, small, d, r, U.stride(0), U.stride(1), nprog,
-                          R=R, BLOCK_D=bd, BLOCK_OUT=bo)
+    d_out = 0 if W is None else W.shape[0]
+    At = None if W is None else torch.empty((r, d_out), device=U.device, dtype=cdt)
+    R, bd, bo, nprog = _config(d, r, d_out)
+    _fwd_kernel[(nprog,)](U, out, small, out if W is None else W, out if At is None else At,
+                          d, r, U.stride(0), U.stride(1), nprog, d_out,
+                          0 if W is None else W.stride(0), 0 if W is None else W.stride(1),
+                          R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=W is not None,
+                          LOW_DOT=cdt != torch.float32 and not _INTERPRET)
     Ut, Mt = out.unbind(0)
-    return Ut, Mt, (U, small)
+    return Ut, Mt, At, (U, small)
 
 
 def gamma(saved) -> torch.Tensor:
@@ -138,13 +190,23 @@ def gamma(saved) -> torch.Tensor:
     return saved[1][: r * r].view(r, r)
 
 
-def bwd(saved, S: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
-    """dU (d, r) in U's dtype: one launch, one allocation."""
+def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None) -> torch.Tensor:
+    """dU (d, r) in U's dtype: one launch. The rest of ∂L/∂Ûᵀ is Q, or Q = ZD W (ZD (r, d_out), W the
+    frozen weight, At = Ûᵀ Wᵀ from the forward), formed inside the kernel."""
     U, small = saved
     d, r = U.shape
     dU = torch.empty(d, r, device=U.device, dtype=U.dtype)
-    S, Q = S.contiguous(), Q.contiguous()
+    S = S.contiguous()
+    has_w = W is not None
+    d_out = W.shape[0] if has_w else 0
     R, bd, bo, nprog = _config(d, r)
-    _bwd_kernel[(nprog,)](S, Q, U, small, dU, d, r, U.stride(0), U.stride(1), nprog,
-                          R=R, BLOCK_D=bd, BLOCK_OUT=bo)
+    if has_w:
+        ZD, At = ZD.contiguous(), At.contiguous()
+    else:
+        Q = Q.contiguous()
+    _bwd_kernel[(nprog,)](S, S if has_w else Q, U, small, dU, d, r, U.stride(0), U.stride(1), nprog,
+                          ZD if has_w else S, W if has_w else S, At if has_w else S, d_out,
+                          W.stride(0) if has_w else 0, W.stride(1) if has_w else 0,
+                          R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=has_w,
+                          LOW_DOT=S.dtype != torch.float32 and not _INTERPRET)
     return dU
