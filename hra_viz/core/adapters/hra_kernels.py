@@ -42,7 +42,7 @@ _HALF = (torch.float16, torch.bfloat16)
 _BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton
 _TRITON: object | None = None  # the triton kernels module once imported; False if unavailable
 TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
-TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 4096, 32  # where ``auto`` picks them (measured, see backend_for)
+TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 2048, 32  # where ``auto`` picks them (measured, see backend_for)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:

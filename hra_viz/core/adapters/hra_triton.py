@@ -161,6 +161,35 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, 
         tl.store(DU + dd[:, None] * RR + rr[None, :], du.to(DU.dtype.element_ty), mask=m)
 
 
+_FAST: dict = {}  # (kernel, specialisation) → the compiled kernel, launched without the JIT's binding
+FAST_LAUNCH = os.environ.get("HRA_VIZ_TRITON_FAST", "1") != "0"  # 0: triton's JIT launcher every call
+
+
+def _spec(a) -> tuple:
+    """What triton specialises a kernel argument on: a tensor's dtype and 16-byte alignment, an int's
+    being 1, a multiple of 16, or beyond int32."""
+    if isinstance(a, torch.Tensor):
+        return (a.dtype, a.data_ptr() % 16 == 0)
+    return (a == 1, a % 16 == 0, a >= 2**31)
+
+
+def _launch(kernel, nprog: int, args: tuple, consts: dict) -> None:
+    """``kernel[(nprog,)](*args, **consts)``; repeated calls with the same specialisation launch the
+    compiled kernel directly. In an eager GPU step the JIT's per-call argument binding costs as much
+    host time as an ATen op: this is the layer's launch-bound regime (d ≤ 2048)."""
+    if not FAST_LAUNCH:
+        kernel[(nprog,)](*args, **consts)
+        return
+    key = (kernel, tuple(_spec(a) for a in args), tuple(consts.values()))
+    k = _FAST.get(key)
+    if k is None:
+        k = kernel[(nprog,)](*args, **consts)  # compiles once, and returns the compiled kernel
+        if hasattr(k, "__getitem__"):
+            _FAST[key] = k
+        return
+    k[(nprog, 1, 1)](*args, *consts.values(), stream=torch.cuda.current_stream(args[0].device).cuda_stream)
+
+
 def _config(d: int, r: int, d_out: int = 0):
     """(padded r, rows per reduction step, rows per program, programs): one program per 64 rows."""
     R = max(16, triton.next_power_of_2(r))
@@ -176,11 +205,12 @@ def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
     d_out = 0 if W is None else W.shape[0]
     At = None if W is None else torch.empty((r, d_out), device=U.device, dtype=cdt)
     R, bd, bo, nprog = _config(d, r, d_out)
-    _fwd_kernel[(nprog,)](U, out, small, out if W is None else W, out if At is None else At,
-                          d, r, U.stride(0), U.stride(1), nprog, d_out,
-                          0 if W is None else W.stride(0), 0 if W is None else W.stride(1),
-                          R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=W is not None,
-                          LOW_DOT=cdt != torch.float32 and not _INTERPRET)
+    _launch(_fwd_kernel, nprog,
+            (U, out, small, out if W is None else W, out if At is None else At,
+             d, r, U.stride(0), U.stride(1), nprog, d_out,
+             0 if W is None else W.stride(0), 0 if W is None else W.stride(1)),
+            dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=W is not None,
+                 LOW_DOT=cdt != torch.float32 and not _INTERPRET))
     Ut, Mt = out.unbind(0)
     return Ut, Mt, At, (U, small)
 
@@ -204,9 +234,10 @@ def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None
         ZD, At = ZD.contiguous(), At.contiguous()
     else:
         Q = Q.contiguous()
-    _bwd_kernel[(nprog,)](S, S if has_w else Q, U, small, dU, d, r, U.stride(0), U.stride(1), nprog,
-                          ZD if has_w else S, W if has_w else S, At if has_w else S, d_out,
-                          W.stride(0) if has_w else 0, W.stride(1) if has_w else 0,
-                          R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=has_w,
-                          LOW_DOT=S.dtype != torch.float32 and not _INTERPRET)
+    _launch(_bwd_kernel, nprog,
+            (S, S if has_w else Q, U, small, dU, d, r, U.stride(0), U.stride(1), nprog,
+             ZD if has_w else S, W if has_w else S, At if has_w else S, d_out,
+             W.stride(0) if has_w else 0, W.stride(1) if has_w else 0),
+            dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=has_w,
+                 LOW_DOT=S.dtype != torch.float32 and not _INTERPRET))
     return dU
