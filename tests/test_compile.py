@@ -61,7 +61,7 @@ def assert_same(a, b, tol):
 @pytest.mark.parametrize("x_grad", [False, True])
 @pytest.mark.parametrize("variant", ["chain", "orthonormal"])
 def test_fullgraph_matches_eager_aot(x_grad, variant):
-    """Dynamo captures the whole adapted model in one graph and AOTAutograd traces our backward."""
+    """Dynamo captures the whole adapted model in one graph (the layer as plain differentiable ops)."""
     eager = model(variant=variant)
     compiled = torch.compile(copy.deepcopy(eager), fullgraph=True, backend="aot_eager")
     x = torch.randn(10, 16, requires_grad=x_grad)

@@ -253,12 +253,14 @@ class HRALinear(_HRAMixin, nn.Module):
         if x2.dtype != W.dtype:
             x2 = x2.to(W.dtype)
         lora = self._lora_form(x)
-        if self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad):
+        if (self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad)
+                and not torch.compiler.is_compiling()):
             y = _HRAChainFn.apply(x2, self.u, W, b, lora)
             if not flat:
                 y = y.reshape(*x.shape[:-1], self.out_features)
             return y if y.dtype == out_dtype else y.to(out_dtype)
-        # generic autograd path: the λ = ∞ variant (Q from QR) or an unfrozen base layer
+        # generic autograd path: the λ = ∞ variant (Q from QR), an unfrozen base layer, and torch.compile
+        # (plain differentiable ops, which Inductor fuses itself; the hand-written backward is for eager)
         Un, G = self.factors()  # r × r algebra in U's dtype (float32 or better)
         Un, G = Un.to(W.dtype), G.to(W.dtype)
         Z = (x2 @ Un) @ G.T  # (N, r)

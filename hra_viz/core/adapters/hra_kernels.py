@@ -17,12 +17,20 @@ kernels, and too few bits for a stable Γ. Only Ûᵀ and Mᵀ are cast to the c
 
 Back ends, selected per call by :func:`backend_for`:
 
-* ``torch``   a handful of ATen calls (every device; the one torch.compile traces). Γ comes from
-  ``householder.gamma_from_unit_rows``, the same closed form as everywhere else.
-* ``triton``  one fused Triton kernel forward and one backward (CUDA, U float32, r ≤ 64): in an eager
-  GPU step the r × r algebra is launch-bound, so ~20 launches become two. Γ by back substitution in
-  registers; tested against the torch back end on the GPU (tests/test_gpu_graphs.py). ``auto``
-  uses it where it measured faster: d ≤ 2048 and r ≤ 32 (see ``backend_for``).
+* ``torch``   six ATen calls forward, eight backward, on the raw U: with A = Uᵀ and
+  T' = striu(UᵀU) + ½ diag(UᵀU), Γ' = −T'⁻¹ = D⁻¹ Γ D⁻¹ (D = diag ‖u_i‖) absorbs the norms, so no
+  normalisation (and no backward through it) is needed: H = I + Aᵀ Γ' A exactly. Only a float16
+  compute dtype takes Û (its range could not hold raw norms). Every device.
+* ``triton``  one fused Triton kernel forward and one backward (CUDA, U float32, r ≤ 64). In the
+  LoRA form they also form the products with the frozen W (At = Ûᵀ Wᵀ forward, Q = (Zᵀ dy) W
+  backward), so an eager step makes LoRA's number of GEMMs. Γ by back substitution in registers;
+  tested against the torch back end and float64 on the GPU (tests/test_gpu_graphs.py), and on a CPU
+  under ``TRITON_INTERPRET=1``. Each program reduces over all of d, so the kernels' GPU time grows
+  with d·r: ``auto`` uses them where the step is launch-bound, d ≤ 2048 and r ≤ 32 (H200,
+  benchmarks/RESULTS.md); above, the torch calls cost less GPU time and the host's launches overlap.
+
+Under ``torch.compile`` the layer does not use either (``HRALinear.forward``): plain differentiable
+ops, which Inductor fuses itself.
 
 ``HRA_VIZ_KERNELS=torch`` in the environment (or :func:`set_backend`) forces the torch path.
 """
@@ -77,9 +85,9 @@ def triton_available() -> bool:
 def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
     """``triton`` where it is the faster one (or forced), else ``torch``.
 
-    ``auto`` picks Triton on CUDA for U float32 with d ≤ 2048 and r ≤ 32, the sizes where its one
-    launch each way beats the torch path's ~20 (H200, benchmarks/hra_kernels.py); its per-program
-    reduction over d makes it slower above. ``triton`` forces it wherever it can run (r ≤ 64).
+    ``auto`` picks Triton on CUDA for U float32 with d ≤ 2048 and r ≤ 32, where the eager step is
+    launch-bound (H200, benchmarks/profile_gpu.py); its per-program reduction over d costs more GPU
+    time above. ``triton`` forces it wherever it can run (r ≤ 64).
     """
     if _BACKEND == "torch" or not U.is_cuda or torch.compiler.is_compiling():
         return "torch"

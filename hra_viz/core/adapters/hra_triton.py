@@ -1,12 +1,11 @@
 """Fused Triton kernels for the r × r part of the HRA layer (see ``hra_kernels`` for the maths).
 
 One launch forward, one backward. Each program first reduces over all of d (ÛᵀÛ forward; S Û and
-the row sums of Q ⊙ Ûᵀ backward: a few hundred KB from L2), does the r × r algebra in registers
-(Γ by back substitution in float32), then writes its share of the d columns. The
-reduction is repeated by every program, one serial loop over d, so its time grows with d·r: measured
-on the H200 (benchmarks/hra_kernels.py) it beats the torch path for d ≤ 2048 and r ≤ 32 (14 / 23 µs
-of GPU and ~65 µs of host per forward + backward at d = 1024, r = 8, against 59 µs and ~255 µs),
-and loses above (119 against 73 µs of GPU at d = 4096, r = 8), where ``hra_kernels`` uses torch.
+diag(Q Û) backward), does the r × r algebra in registers (Γ by back substitution in float32), then
+writes its share of the d columns. With the frozen W given (the layer's LoRA form) the forward also
+writes At = Ûᵀ Wᵀ and the backward forms Q = (Zᵀ dy) W block by block, so W is read once per launch
+and the step needs no separate GEMM for either. The reduction is repeated by every program, one
+serial loop over d, so GPU time grows with d·r: ``hra_kernels`` picks these kernels for d ≤ 2048.
 
 Layouts: U (d, r) with any strides; Ûᵀ, Mᵀ (r, d) rows out, S, Q (r, d) rows in, dU (d, r) out.
 Importing this module fails where triton is missing; ``hra_kernels`` then uses the torch path.
