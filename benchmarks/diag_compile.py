@@ -49,4 +49,4 @@ if __name__ == "__main__":
     for dtype, xg in [(torch.float32, False), (torch.bfloat16, True)]:
         eager_backends(dtype, xg)
         check("default", dtype, xg)
-        check("aot_eager", dtype, xg, backend="aot_eager")
+        check("reduce-overhead", dtype, xg, mode="reduce-overhead")

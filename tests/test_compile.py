@@ -104,7 +104,7 @@ def test_cuda_reduce_overhead_matches_eager(dtype, x_grad):
     """mode="reduce-overhead" replays CUDA graphs; every replay must give eager's numbers."""
     eager = model(device="cuda").to(dtype)
     compiled = torch.compile(copy.deepcopy(eager), mode="reduce-overhead", fullgraph=True)
-    tol = 1e-5 if dtype == torch.float32 else 2e-2
+    tol = 1e-5 if dtype == torch.float32 else 8 * 2**-8  # bf16 gradients: 8 units of rounding, as elsewhere
     for i in range(4):  # warm-up, record, then replays
         x = torch.randn(64, 16, device="cuda", dtype=dtype, requires_grad=x_grad)
         a, b = run(compiled, x), run(eager, x)

@@ -261,14 +261,16 @@ class HRALinear(_HRAMixin, nn.Module):
             return y if y.dtype == out_dtype else y.to(out_dtype)
         # generic autograd path: the λ = ∞ variant (Q from QR), an unfrozen base layer, and torch.compile
         # (plain differentiable ops, which Inductor fuses itself; the hand-written backward is for eager)
-        Un, G = self.factors()  # r × r algebra in U's dtype (float32 or better)
-        Un, G = Un.to(W.dtype), G.to(W.dtype)
-        Z = (x2 @ Un) @ G.T  # (N, r)
-        if lora:
-            # y = base(x) + Z (W Û)ᵀ: no gradient has to flow back through W
-            y = torch.addmm(F.linear(x2, W, b), Z, (W @ Un).T)
-        else:
-            y = F.linear(torch.addmm(x2, Z, Un.T), W, b)  # x' = x Hᵀ = x + Z Ûᵀ
+        with hh.no_autocast(dev):
+            Un, G = self.factors()  # r × r algebra in U's dtype (float32 or better), forward and backward
+            Mt = (G @ Un.T).to(W.dtype)  # M = Û Γᵀ, like the eager route: only Ûᵀ and Mᵀ are cast
+            A = Un.T.to(W.dtype)
+            Z = F.linear(x2, Mt)  # (N, r)
+            if lora:
+                # y = base(x) + Z (W Û)ᵀ: no gradient has to flow back through W
+                y = torch.addmm(F.linear(x2, W, b), Z, F.linear(A, W))
+            else:
+                y = F.linear(torch.addmm(x2, Z, A), W, b)  # x' = x Hᵀ = x + Z Ûᵀ
         return y.reshape(*x.shape[:-1], self.out_features).to(out_dtype)
 
     @torch.no_grad()
