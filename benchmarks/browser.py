@@ -22,6 +22,11 @@ Side by side in the same run, a second server serves a minimal Streamlit page (a
 small plotly chart): every page's fresh-session time is also reported as a ratio to that page's,
 measured interleaved (issue 13: each page ≤ 1.5× the minimal page).
 
+``--trace`` records instead one Chromium performance trace per page (and the minimal page), opened
+in a fresh session on the same warm server, and summarises where the browser's time goes until ready
+(``benchmarks/chrome_trace.py``: main thread by kind, other threads, JS self time per script and the
+top JS functions from V8's sampling profiler); the summary table goes to ``RESULTS.md``.
+
 ``--serving`` measures instead what a server costs: the server's CPU-seconds per fresh visit of each
 page (until the server is idle again) and its idle CPU, with Streamlit's file watcher on (the old
 ``make run``: ``fileWatcherType auto`` with ``.venv`` inside the watched folder) and off (the
@@ -307,9 +312,12 @@ def main(argv=None) -> int:
     ap.add_argument("--no-write", action="store_true", help="print only; do not append to RESULTS.md")
     ap.add_argument("--pages", nargs="*", help="url paths to time (default: every page)")
     ap.add_argument("--serving", action="store_true", help="server CPU per visit, watcher on vs off")
+    ap.add_argument("--trace", action="store_true", help="a Chromium performance trace per page, summarised")
     args = ap.parse_args(argv)
     if args.serving:
         return main_serving(args, argv)
+    if args.trace:
+        return main_trace(args, argv)
 
     from playwright.sync_api import sync_playwright
 
@@ -409,6 +417,105 @@ def main(argv=None) -> int:
             f"{warm_s:.0f} s after it was healthy; then each page opened once); Play measured with "
             f"`?steps={PLAY_STEPS}`; the fragment timer is 0.4 s, so redraw gaps cannot be shorter\n"
             f"- load average at the end: {load_end} (other work on the machine inflates every number)\n\n"
+        )
+        with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
+            f.write(head + table + "\n")
+    return 0
+
+
+_JS_FILES = "() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('.js')).length"
+
+
+def traced_load(browser, url: str) -> dict:
+    """Open ``url`` in a fresh session with a Chromium performance trace; its summary (chrome_trace)."""
+    from benchmarks.chrome_trace import CATEGORIES, summarise
+
+    ctx, page = _new_page(browser)
+    try:
+        browser.start_tracing(page=page, screenshots=False, categories=CATEGORIES)
+        try:
+            page.goto(url, wait_until="commit")
+            ready = page.evaluate(_INTERACTIVE_JS, [300, None, LIMIT_MS])
+            n_js = page.evaluate(_JS_FILES)
+            n_charts = page.locator("[data-testid=stPlotlyChart]").count()
+        finally:
+            trace = browser.stop_tracing()
+    finally:
+        ctx.close()
+    out = summarise(trace, url, ready)
+    out.update(ready_s=ready / 1000, js_files=n_js, charts=n_charts)
+    return out
+
+
+def main_trace(args, argv) -> int:
+    from playwright.sync_api import sync_playwright
+
+    paths = args.pages if args.pages is not None else page_paths()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-trace-{os.getpid()}.log"
+    mach = machine()
+    server = start_server(ROOT / ".cache" / "hra_viz", log, env_extra={"HRA_VIZ_WARM": "1"})
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-minimal-{os.getpid()}"
+    minimal = start_server(ROOT / ".cache" / "hra_viz", tmp / "server.log", script=minimal_script(tmp))
+    urls = {"minimal page": minimal.url + "/", **{f"/{p}": f"{server.url}/{p}" for p in paths}}
+    pw = sync_playwright().start()
+    browser = None
+    res: dict[str, list[dict]] = {k: [] for k in urls}
+    try:
+        wait_warmup(server)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        for u in urls.values():  # warm, as in the timings
+            interactive_s(browser, u)
+        for _ in range(args.repeats):
+            for name, u in urls.items():
+                res[name].append(traced_load(browser, u))
+                print(f"  {name}: ready {res[name][-1]['ready_s']:.2f} s", flush=True)
+    finally:
+        if browser is not None:
+            browser.close()
+        pw.stop()
+        server.stop()
+        minimal.stop()
+
+    def med(name, f):
+        return statistics.median(f(x) for x in res[name])
+
+    kinds = ("scripting", "gc", "rendering", "painting", "loading", "other", "idle")
+    lines = [
+        "| page (EN) | ready, traced (s) | charts | JS files | main thread: "
+        + " / ".join(kinds) + " (ms, wall) | main thread CPU (ms) | renderer's other threads CPU (ms) "
+        "| GPU process CPU (ms) | JS self time: top scripts (ms) | top JS functions (ms) |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---|---|",
+    ]
+    for name in urls:
+        last = res[name][-1]
+        main_ms = " / ".join(f"{med(name, lambda x, k=k: x['main'][k]):.0f}" for k in kinds)
+        def cpu(x, proc):
+            return sum(v for k, v in x["other_threads"].items() if k.startswith(proc))
+
+        workers = med(name, lambda x: cpu(x, "renderer"))
+        gpu = med(name, lambda x: cpu(x, "gpu"))
+        main_cpu = med(name, lambda x: x["main_cpu_ms"])
+        scripts = ", ".join(f"{k.split('.')[0]} {v:.0f}" for k, v in list(last["js_by_script"].items())[:4])
+        top = ", ".join(f"{fn} ({url.split('.')[0]}) {v:.0f}" for fn, url, v in last["js_top"][:3])
+        lines.append(
+            f"| {name} | {med(name, lambda x: x['ready_s']):.2f} | {last['charts']} | {last['js_files']} "
+            f"| {main_ms} | {main_cpu:.0f} | {workers:.0f} | {gpu:.0f} | {scripts} | {top} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        extra = " ".join(argv if argv is not None else sys.argv[1:])
+        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        head = (
+            f"\n## Chromium performance trace of a fresh visit ({stamp})\n\n"
+            f"- command: `.venv/bin/python -m benchmarks.browser {extra}`\n- machine: {mach}\n"
+            "- each page opened in a fresh browser session on a warm server, with a trace "
+            "(`benchmarks/chrome_trace.py`) from navigation start to ready; medians of "
+            f"{args.repeats}, scripts and functions from the last run; tracing itself slows the page, "
+            "so compare rows, not these times with the untraced table; main-thread kinds as DevTools "
+            "counts them (self time of each event goes to its own kind or its parent's), idle = the "
+            "window minus every main-thread task\n\n"
         )
         with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
             f.write(head + table + "\n")

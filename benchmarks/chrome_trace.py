@@ -9,8 +9,9 @@ start to "ready" (see ``benchmarks/browser.py``):
   (scripting = JS compile/evaluate/run and its garbage collection, rendering = style and layout,
   painting = paint, layerize, commit, loading = HTML/CSS parsing, other = the rest of a task), and
   idle = the window minus every task;
-- the busy time of the other threads of the page's renderer (raster workers, compositor) and of the
-  GPU process (software compositing here: Chromium runs with ``--disable-gpu``);
+- the main thread's CPU time, and the CPU time of the other threads of the page's renderer (script
+  streaming and raster workers, compositor) and of the GPU process (software compositing here:
+  Chromium runs with ``--disable-gpu``);
 - from the V8 sampling profiler in the same trace: self time per script (which JS chunk) and the
   top JS functions.
 """
@@ -43,11 +44,13 @@ SCRIPTING = {
 GC = {"MinorGC", "MajorGC", "V8.GCScavenger", "V8.GCCompactor", "V8.GCFinalizeMC", "BlinkGC.AtomicPhase",
       "V8.GCIncrementalMarking", "V8.GC_MC_BACKGROUND_MARKING", "ThreadState::performIdleLazySweep",
       "BlinkGC.CompleteSweep", "V8.GCFinalizeMCReduceMemory", "V8.GCMarkCompactor"}
-RENDERING = {"UpdateLayoutTree", "RecalculateStyles", "Layout", "HitTest", "PrePaint", "UpdateLayer",
-             "UpdateLayerTree", "ComputeIntersections", "IntersectionObserverController::computeIntersections",
-             "ScheduleStyleRecalculation", "InvalidateLayout", "LayoutShift", "LocalFrameView::RunPostLifecycleSteps"}
+RENDERING = {
+    "UpdateLayoutTree", "RecalculateStyles", "Layout", "HitTest", "PrePaint", "UpdateLayer",
+    "UpdateLayerTree", "ComputeIntersections", "IntersectionObserverController::computeIntersections",
+    "ScheduleStyleRecalculation", "InvalidateLayout", "LayoutShift", "LocalFrameView::RunPostLifecycleSteps",
+}
 PAINTING = {"Paint", "PaintImage", "Layerize", "Commit", "CompositeLayers", "RasterTask", "Decode Image",
-            "ImageDecodeTask", "PaintSetup", "UpdateLayerTree", "Draw LazyPixelRef", "Decode LazyPixelRef"}
+            "ImageDecodeTask", "PaintSetup", "Draw LazyPixelRef", "Decode LazyPixelRef"}
 LOADING = {"ParseHTML", "ParseAuthorStyleSheet", "ResourceReceivedData", "ResourceFinish"}
 KINDS = ("scripting", "gc", "rendering", "painting", "loading", "other")
 
@@ -66,28 +69,30 @@ def kind_of(name: str) -> str | None:
     return None
 
 
-def _complete_events(events: list[dict]) -> dict[tuple, list[tuple[float, float, str]]]:
-    """(pid, tid) -> [(start µs, end µs, name)] from 'X' events and paired 'B'/'E' events."""
+def _complete_events(events: list[dict]) -> dict[tuple, list[tuple]]:
+    """(pid, tid) -> [(start µs, end µs, name, thread CPU µs)] from 'X' events and paired 'B'/'E'
+    events (CPU time: ``tdur`` where the trace has it, else the wall duration)."""
     out: dict[tuple, list] = defaultdict(list)
     open_: dict[tuple, list] = defaultdict(list)
     for e in events:
         ph, key = e.get("ph"), (e.get("pid"), e.get("tid"))
         if ph == "X" and "dur" in e:
-            out[key].append((e["ts"], e["ts"] + e["dur"], e["name"]))
+            out[key].append((e["ts"], e["ts"] + e["dur"], e["name"], e.get("tdur", e["dur"])))
         elif ph == "B":
             open_[key].append(e)
         elif ph == "E" and open_[key]:
             b = open_[key].pop()
-            out[key].append((b["ts"], e["ts"], b["name"]))
+            cpu = e.get("tts", 0) - b.get("tts", 0) or e["ts"] - b["ts"]
+            out[key].append((b["ts"], e["ts"], b["name"], cpu))
     return out
 
 
-def _self_times(spans: list[tuple[float, float, str]], t0: float, t1: float) -> tuple[dict, float]:
-    """Self time by kind (nested events inherit their parent's kind) and the total busy time of the
-    top-level tasks, both clipped to [t0, t1]."""
+def _self_times(spans: list[tuple], t0: float, t1: float) -> tuple[dict, float, float]:
+    """Self time by kind (nested events inherit their parent's kind), the wall time and the CPU time
+    of the top-level tasks, all within [t0, t1] (CPU: tasks that start in it)."""
     spans = sorted(spans, key=lambda s: (s[0], -s[1]))
     by_kind: dict[str, float] = defaultdict(float)
-    busy = 0.0
+    busy = cpu = 0.0
     stack: list[list] = []  # [start, end, kind, covered-by-children]
 
     def clip(a, b):
@@ -97,7 +102,7 @@ def _self_times(spans: list[tuple[float, float, str]], t0: float, t1: float) -> 
         own = clip(frame[0], frame[1]) - frame[3]
         by_kind[frame[2]] += max(0.0, own)
 
-    for a, b, name in spans:
+    for a, b, name, tdur in spans:
         while stack and stack[-1][1] <= a:
             close(stack.pop())
         if stack and b > stack[-1][1]:
@@ -107,10 +112,11 @@ def _self_times(spans: list[tuple[float, float, str]], t0: float, t1: float) -> 
             stack[-1][3] += clip(a, b)
         else:
             busy += clip(a, b)
+            cpu += tdur if t0 <= a <= t1 else 0.0
         stack.append([a, b, kind, 0.0])
     while stack:
         close(stack.pop())
-    return dict(by_kind), busy
+    return dict(by_kind), busy, cpu
 
 
 def _thread_names(events: list[dict]) -> dict[tuple, str]:
@@ -176,10 +182,11 @@ def summarise(trace: bytes | str | dict, page_url: str, ready_ms: float) -> dict
     t0, t1 = start["ts"], start["ts"] + ready_ms * 1000
     main = (start["pid"], start["tid"])
     spans = _complete_events(events)
-    by_kind, busy = _self_times(spans.get(main, []), t0, t1)
+    by_kind, busy, cpu = _self_times(spans.get(main, []), t0, t1)
     window = t1 - t0
     out = {"window_ms": window / 1000, "main": {k: by_kind.get(k, 0.0) / 1000 for k in KINDS}}
     out["main"]["idle"] = (window - busy) / 1000
+    out["main_cpu_ms"] = cpu / 1000
     others: dict[str, float] = defaultdict(float)
     for key, sp in spans.items():
         if key == main:
@@ -191,7 +198,7 @@ def summarise(trace: bytes | str | dict, page_url: str, ready_ms: float) -> dict
             label = f"gpu: {tname}"
         else:
             continue
-        others[label] += _self_times(sp, t0, t1)[1] / 1000
+        others[label] += _self_times(sp, t0, t1)[2] / 1000  # CPU time
     out["other_threads"] = dict(sorted(others.items(), key=lambda kv: -kv[1]))
     by_url, by_fn = _js_profile(events, t0, t1, main)
     out["js_by_script"] = {k: v / 1000 for k, v in sorted(by_url.items(), key=lambda kv: -kv[1])}

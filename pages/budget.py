@@ -103,15 +103,13 @@ def sec_figure():
             t("cost.col.build", lang): [sci(v) for v in table.build_h_flops_per_token],
         }
     )
-    st.dataframe(
+    ui.table(
         shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            t("cost.col.trainable", lang): st.column_config.NumberColumn(format="localized"),
-            t("cost.col.share", lang): st.column_config.NumberColumn(format="%.4f"),
-            t("cost.col.adapter", lang): st.column_config.NumberColumn(format="%.2f"),
-            t("cost.col.adam", lang): st.column_config.NumberColumn(format="%.2f"),
+        {
+            t("cost.col.trainable", lang): "localized",
+            t("cost.col.share", lang): "%.4f",
+            t("cost.col.adapter", lang): "%.2f",
+            t("cost.col.adam", lang): "%.2f",
         },
     )
     st.caption(t("cost.note.full", lang, total=arch.total_params))

@@ -93,9 +93,12 @@ def _recommendation():
     st.caption(rule)
     bands = t("pilot.chain.bands", lang, k=len(seeds)) if len(seeds) > 1 else t("pilot.chain.one_seed", lang)
     st.caption(bands)
-    if rec["evidence"]:
-        with st.expander(t("rec.title", lang)):
-            st.table(pilot_views.rec_table(rec, lang))
+    if rec["evidence"]:  # built once opened (issue 13: a closed expander's table is still sent and drawn)
+        ev_key = ui.section_key("chain-length", "evidence")
+        box = st.expander(t("rec.title", lang), key=ev_key, on_change="rerun")
+        if box.open:
+            with box:
+                st.table(pilot_views.rec_table(rec, lang))
 
 
 def sec_numbers():
@@ -160,6 +163,7 @@ ui.slides(
         (t("chain.sec.table", lang), sec_table),
     ],
     page="chain-length",
+    eager=2,  # the full table opens on a click: its grid's code is 1.5 MB of JavaScript (issue 13)
 )
 st.divider()
 ui.downloads({"sweep": fig}, {"sweep": runs}, key="chain-length")

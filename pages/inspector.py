@@ -86,15 +86,7 @@ def sec_table():
             "pair_angles_deg": t("insp.col.pairs", lang),
         }
     )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            t("insp.col.module", lang): st.column_config.TextColumn(width="large"),
-            **{k: st.column_config.NumberColumn(format="%.4f") for k in NORM_COLS},
-        },
-    )
+    ui.table(shown, {k: "%.4f" for k in NORM_COLS})
     st.plotly_chart(fig_norms, width="stretch", key="fig_insp_norms")
     st.caption(t("insp.norms.caption", lang))
 
@@ -147,6 +139,7 @@ ui.slides(
         (t("insp.planes.title", lang), sec_planes),
     ],
     page="inspect",
+    eager=1,  # the others open on a click: a new visitor's browser draws one chart, not three (issue 13)
 )
 
 fig_gram, fig_planes = _figs(_module())

@@ -256,7 +256,9 @@ def _sec_samples(figs: dict, hist) -> None:
     figs["digits"] = fig_d
 
 
-# (title, renderer): one idea per slide in presentation mode, all of them in order otherwise.
+# (title, renderer): one idea per slide in presentation mode, all of them in order otherwise, the
+# first EAGER drawn on arrival and the others folded until opened.
+EAGER = 2
 SECTIONS = {"curves": (t("train.curves.title", lang), _sec_curves)}
 if "hra" in runs:
     SECTIONS["gram"] = (t("train.gram.title", lang), _sec_gram)
@@ -292,11 +294,13 @@ def _live_view(only: str | None) -> None:
     done_steps = max((run.step_count for run in runs.values()), default=0)
     _metrics_row()
     figs: dict = {}
-    for name, (title, render) in SECTIONS.items():
-        if only is None:
-            st.subheader(title)
-        if only in (None, name):
-            render(figs, hist)
+    if only is None:
+        # The first sections are drawn on arrival; the others open on a click, and are only then
+        # computed and drawn (issue 13: a new visitor's browser draws fewer charts).
+        ui.show_sections([(title, lambda render=render: render(figs, hist), name)
+                          for name, (title, render) in SECTIONS.items()], page="training", eager=EAGER)
+    else:
+        SECTIONS[only][1](figs, hist)
 
     # Downloads only when the timer is off (HTML with plotly.js inlined is 4 MB), and not on slides.
     if not S.get("train_playing") and only is None:

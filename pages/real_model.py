@@ -231,7 +231,7 @@ def _sec_cost(figs: dict) -> None:
 def _sec_predictions(figs: dict) -> None:
     table, right = V.prediction_table(_slow_parts()["pred"], lang)
     st.markdown(t("real.pred.text", lang, right=", ".join(f"{k} {v}/{len(table)}" for k, v in right.items())))
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.table(table)
 
 
 def _sec_pca(figs: dict) -> None:
@@ -264,11 +264,13 @@ def live_view(only: str | None = None) -> None:
             st.rerun(scope="app")  # stop the timer, compute the spectra, enable the download
     _metrics_row()
     figs: dict = {}
-    for name, (title, render) in SECTIONS.items():
-        if only is None:
-            st.subheader(title)
-        if only in (None, name):
-            render(figs)
+    if only is None:
+        # The curves are drawn on arrival; the other sections open on a click, and are only then
+        # computed and drawn (issue 13: six charts and a grid made a new visitor wait).
+        ui.show_sections([(title, lambda render=render: render(figs), name)
+                          for name, (title, render) in SECTIONS.items()], page="real-model", eager=1)
+    else:
+        SECTIONS[only][1](figs)
     if not S.get("real_playing") and only is None:
         st.divider()
         done = max(run.step_count for run in runs.values())

@@ -128,6 +128,7 @@ ui.slides(
         (t("spec.angles.title", lang), sec_angles),
     ],
     page="spectra",
+    eager=1,  # the others open on a click: a new visitor's browser draws one chart, not four (issue 13)
 )
 st.divider()
 ui.downloads(

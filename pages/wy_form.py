@@ -171,6 +171,7 @@ ui.slides(
         (t("wy.cost.title", lang), sec_cost),
     ],
     page="wy-form",
+    eager=1,  # the others open on a click: a new visitor's browser draws one chart, not five (issue 13)
 )
 
 numbers = {

@@ -19,6 +19,10 @@ def test_renders_default_llama2():
     assert _params(at) == want
     text = " ".join(m.value for m in at.markdown)
     assert "9,109,504" in text and "19,988,480" in text
+    assert not at.dataframe  # issue 13: a 4-row table is static HTML, no data grid to load
+    table = at.table[0].value
+    assert list(table.iloc[:, 1]) == [f"{n:,}" for n in want]  # formatted as the grid showed them
+    assert table.iloc[1, 5] == "1.2e+08" and table.iloc[1, 6] == "–"
 
 
 def test_controls_change_the_figure():

@@ -1,7 +1,7 @@
 """AppTest: the adapter inspector page (built-in example, uploads through st.file_uploader, errors)."""
 
 import torch
-from apptest_util import figs, open_page
+from apptest_util import figs, open_page, open_sections
 from plotly_json import arr
 
 from hra_viz.core import peft_io
@@ -16,8 +16,18 @@ def _upload(at, files):
     return at
 
 
+def _open(**query):
+    """The page with its folded sections (Gram/Γ, mirrors) opened, as after two clicks."""
+    return open_sections(open_page(PAGE, **query))
+
+
 def test_example_renders_with_table_and_figures():
     at = open_page(PAGE)
+    assert len(figs(at)) == 1  # issue 13: the first paint draws the per-layer chart only
+    table = at.table[0].value  # a small table is static HTML, formatted (no data grid to load)
+    assert list(table.iloc[:, 0]) == ["net.0", "net.2", "net.4"] and table.iloc[0, 3].count(".") == 1
+    assert len(table.iloc[0, 3].split(".")[1]) == 4
+    at = open_sections(at)
     assert at.title[0].value == "Inspect a PEFT HRA adapter"
     assert any("built-in example" in i.value for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
@@ -31,7 +41,7 @@ def test_example_renders_with_table_and_figures():
 
 
 def test_changing_the_layer_changes_the_figures():
-    at = open_page(PAGE)
+    at = _open()
     before = arr(figs(at)[1]["data"][0]["z"])
     at.selectbox(key="insp_layer").set_value("net.4").run()
     assert not at.exception
@@ -50,7 +60,7 @@ def test_upload_two_files_and_zip():
     g = torch.Generator().manual_seed(0)
     vectors = {f"model.layers.{i}.self_attn.q_proj": torch.randn(32, 4, generator=g) for i in range(5)}
     files = peft_io.adapter_files(vectors)
-    at = _upload(open_page(PAGE), [(n, b, "application/octet-stream") for n, b in files.items()])
+    at = _upload(_open(), [(n, b, "application/octet-stream") for n, b in files.items()])
     assert any("5 adapted layers" in s.value for s in at.success)
     assert {m.label: m.value for m in at.metric}["adapted layers"] == "5"
     assert arr(figs(at)[1]["data"][0]["z"]).shape == (4, 4)
@@ -66,7 +76,7 @@ def test_bad_uploads_show_an_error_and_keep_the_example():
         [("adapter.zip", b"PK\x03\x04 not really a zip", "application/zip")],
     ]
     for files in bad:
-        at = _upload(open_page(PAGE), files)
+        at = _upload(_open(), files)
         assert at.error, files
         assert "could not be read" in at.error[0].value
         assert any("built-in example" in i.value for i in at.info)

@@ -4,7 +4,7 @@ import io
 import zipfile
 
 import numpy as np
-from apptest_util import figs, open_page
+from apptest_util import figs, open_page, open_sections
 from plotly_json import arr
 
 PAGE = "pages/real_model.py"
@@ -25,7 +25,9 @@ def test_renders_steps_and_shows_every_section():
     assert at.title[0].value.startswith("A real model")
     assert any("baseline" in i.value for i in at.info)  # the head-only baseline is measured first
     assert len(_curve_steps(at)) == 0  # nothing trained yet
+    assert len(figs(at)) == 1 and not at.table  # issue 13: the other sections open on a click
     at.button(key="real_step").click().run()
+    open_sections(at)
     assert not at.exception, [e.value for e in at.exception]
     assert _curve_steps(at).max() == 10
     names = {tr.get("name") for tr in _by_title(at, "Training all-MiniLM")[0]["data"]}
@@ -38,7 +40,7 @@ def test_renders_steps_and_shows_every_section():
     assert arr(gram["data"][0]["z"]).shape == (8, 8)
     assert len(_by_title(at, "principal components")[0]["data"]) == 3  # before + 2 methods
     assert len(_by_title(at, "Measured cost")[0]["data"]) == 3
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert len(table) == 6 and "before (head only)" in table.columns
     text = " ".join(m.value for m in at.markdown)
     assert "max over the adapted layers" in text and "HRA" in text

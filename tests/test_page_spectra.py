@@ -1,7 +1,7 @@
 """AppTest: page 5, Spectra and geometry (four 20-step runs)."""
 
 import numpy as np
-from apptest_util import figs, open_page
+from apptest_util import figs, open_page, open_sections
 from plotly_json import arr
 
 PAGE = "pages/spectra_geometry.py"
@@ -11,6 +11,8 @@ def test_spectra_kept_by_hra_and_oft_only():
     at = open_page(PAGE, steps="20", r="4")
     at.button(key="spec_run").click().run()
     assert not at.exception
+    assert len(figs(at)) == 1  # issue 13: the first paint draws one chart; the others open on a click
+    open_sections(at)
     metrics = {m.label: float(m.value) for m in at.metric if "max |Δσ|" in m.label}
     assert metrics["HRA · max |Δσ|"] < 1e-4 and metrics["OFT · max |Δσ|"] < 1e-4
     assert metrics["LoRA · max |Δσ|"] > 1e-3 and metrics["Full fine-tuning · max |Δσ|"] > 1e-3

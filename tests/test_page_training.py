@@ -1,7 +1,7 @@
 """AppTest: page 3, Live training (driven with the Step button: run_every timers do not fire here)."""
 
 import numpy as np
-from apptest_util import figs, open_page
+from apptest_util import figs, open_page, open_sections
 from plotly_json import arr
 
 PAGE = "pages/live_training.py"
@@ -39,7 +39,8 @@ def test_controls_change_the_figures():
     at = open_page(PAGE, task="moons-rotate", r="4", steps="20")
     at.button(key="train_step").click().run()
     assert not at.exception
-    data = figs(at)
+    assert len(figs(at)) == 2  # issue 13: curves and Gram on arrival; the boundary opens on a click
+    data = figs(open_sections(at))
     assert arr(data[1]["data"][0]["z"]).shape == (4, 4)  # Gram of Û is r × r
     assert any(tr["type"] == "contour" for tr in data[2]["data"])  # moons: decision boundary
     at.multiselect(key="compare").set_value(["lora", "oft", "full"]).run()

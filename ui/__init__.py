@@ -299,17 +299,73 @@ def _leave_presentation() -> None:
     st.session_state["present"] = False
 
 
-def slides(sections: list, page: str) -> None:
+SMALL_TABLE_ROWS = 30  # up to this many rows a table is static HTML; longer ones scroll in a grid
+
+
+def _fmt(v, fmt: str) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    if fmt == "localized":
+        return f"{v:,}"
+    return fmt % v
+
+
+def table(df: pd.DataFrame, formats: dict | None = None) -> None:
+    """A table of results: ``formats`` maps a column to a printf format ("%.4f") or "localized".
+
+    A small one (≤ SMALL_TABLE_ROWS rows) is static HTML (``st.table``); ``st.dataframe``'s grid
+    would make a new visitor's browser load and compile ~1.5 MB more JavaScript (issue 13). A longer
+    one stays a scrollable, sortable ``st.dataframe``.
+    """
+    formats = formats or {}
+    if len(df) > SMALL_TABLE_ROWS:
+        config = {c: st.column_config.NumberColumn(format=f) for c, f in formats.items()}
+        st.dataframe(df, hide_index=True, width="stretch", column_config=config)
+        return
+    shown = df.copy()
+    for c, f in formats.items():
+        if c in shown:
+            shown[c] = [_fmt(v, f) for v in shown[c]]
+    st.table(shown, hide_index=True)
+
+
+def section_key(page: str, name: str) -> str:
+    """Session-state key of a folded section's expander (True while it is open)."""
+    return f"open_{page}_{name}"
+
+
+def show_sections(items: list, page: str, eager: int | None = None) -> None:
+    """Sections [(title, render_fn) or (title, render_fn, name), …] in order.
+
+    The first ``eager`` (all when None) are drawn on arrival under their title. Each later one is a
+    closed expander with the same title whose content is built only once it is opened
+    (``on_change="rerun"``; it stays open for the session): a student who opens a shared link gets a
+    first paint with fewer charts and widget code to load (issue 13), and every section is one click
+    away. ``name`` keys the expander's state (default: the function's name).
+    """
+    for i, item in enumerate(items):
+        title, fn = item[0], item[1]
+        if eager is None or i < eager:
+            st.subheader(title)
+            fn()
+            continue
+        name = item[2] if len(item) > 2 else getattr(fn, "__name__", str(i))
+        box = st.expander(f"**{title}**", key=section_key(page, name), on_change="rerun")
+        if box.open:
+            with box:
+                fn()
+
+
+def slides(sections: list, page: str, eager: int | None = None) -> None:
     """Render a page made of sections [(title, render_fn), …].
 
-    Normally every section is shown in order. In presentation mode only one is shown ("one idea
-    per screen"), with the page's presets and a way back, since the sidebar is hidden.
+    Normally every section is shown in order, the first ``eager`` drawn on arrival and the others
+    folded until opened (see ``show_sections``). In presentation mode only one is shown ("one idea per
+    screen"), with the page's presets and a way back, since the sidebar is hidden.
     """
     lg = lang()
     if not presenting():
-        for title, fn in sections:
-            st.subheader(title)
-            fn()
+        show_sections(sections, page, eager)
         return
     titles = [s[0] for s in sections]
     choice = st.radio(

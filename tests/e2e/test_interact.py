@@ -120,6 +120,9 @@ def test_every_download_button_gives_a_file_of_its_kind(page, base_url, task):
     _click(page, "train_step")
     _wait_n(page, "last === 10")
     wait_idle(page)
+    for i in range(page.locator("[data-testid=stExpander] summary").count()):  # folded sections: a
+        page.locator("[data-testid=stExpander] summary").nth(i).click()  # figure's download comes
+        wait_idle(page)  # with its drawing (issue 13)
     buttons = page.locator("[data-testid=stDownloadButton] button:visible")
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=stDownloadButton] button').length >= 4", timeout=30_000

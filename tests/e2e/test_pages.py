@@ -2,7 +2,17 @@
 Japanese text on ?lang=ja, a screenshot of each under screenshots/ (gitignored)."""
 
 import pytest
-from e2e_util import KANA_KANJI, app_pages, charts, dialogs, exceptions, goto, main_text, screenshot
+from e2e_util import (
+    KANA_KANJI,
+    app_pages,
+    charts,
+    dialogs,
+    exceptions,
+    goto,
+    main_text,
+    screenshot,
+    wait_idle,
+)
 
 PAGES = app_pages()
 
@@ -41,3 +51,25 @@ def test_page_renders(page, base_url, name, path, lang):
         assert len(KANA_KANJI.findall(text)) < 5, text[:300]
     screenshot(page, f"{name}-{lang}")
     print(f"{name} [{lang}]: {n} plotly charts")
+
+
+# pages with sections folded on arrival (spectra folds too, once its study has run: AppTest covers it)
+FOLDED = ["wy-form", "training", "inspect", "real-model"]
+
+
+@pytest.mark.parametrize("path", FOLDED)
+def test_folded_sections_open_and_draw(page, base_url, path):
+    """Issue 13: a page draws its first sections on arrival and folds the others; each one opens on a
+    click and then draws its figures (nothing is lost, only not drawn before it is asked for)."""
+    goto(page, f"{base_url}/{path}")
+    before = _check_charts(page)
+    summaries = page.locator("[data-testid=stExpander] summary")
+    n = summaries.count()
+    assert n >= 1, "no folded section"
+    for i in range(n):
+        summaries.nth(i).click()
+        wait_idle(page)
+    assert exceptions(page) == []
+    after = _check_charts(page)
+    assert after > before, (before, after)
+    print(f"{path}: {before} charts on arrival, {after} with every section open")
