@@ -404,23 +404,29 @@ def main(argv=None) -> int:
         f"| ≤ {TARGET_TICK_S:g} s {ok(gap, TARGET_TICK_S)} |",
         f"| redraws in {args.watch:g} s | {redraws:g} | {', '.join(str(x['redraws']) for x in plays)} | |",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        extra = " ".join(argv if argv is not None else sys.argv[1:])
-        cmd = f"`.venv/bin/python -m benchmarks.browser {extra}`".replace(" `", "`")
-        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        head = (
-            f"\n## Browser timings ({stamp})\n\n- command: {cmd}\n- machine: {mach}\n"
-            f"- headless Chromium ({CHROMIUM}), viewport 1400 × 1000, a fresh browser session per "
-            "measurement, on a warm server (its start-up warm-up of the default studies finished "
-            f"{warm_s:.0f} s after it was healthy; then each page opened once); Play measured with "
-            f"`?steps={PLAY_STEPS}`; the fragment timer is 0.4 s, so redraw gaps cannot be shorter\n"
-            f"- load average at the end: {load_end} (other work on the machine inflates every number)\n\n"
-        )
-        with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(head + table + "\n")
+    _report(
+        args, argv, "Browser timings", "\n".join(lines), mach,
+        f"- headless Chromium ({CHROMIUM}), viewport 1400 × 1000, a fresh browser session per "
+        "measurement, on a warm server (its start-up warm-up of the default studies finished "
+        f"{warm_s:.0f} s after it was healthy; then each page opened once); Play measured with "
+        f"`?steps={PLAY_STEPS}`; the fragment timer is 0.4 s, so redraw gaps cannot be shorter\n"
+        f"- load average at the end: {load_end} (other work on the machine inflates every number)\n",
+    )
     return 0
+
+
+def _report(args, argv, title: str, table: str, mach: str, notes: str) -> None:
+    """Print a mode's table and, unless --no-write, append it to RESULTS.md under a dated heading
+    with the command, the machine and the mode's notes (lines starting with "- ")."""
+    print(table)
+    if args.no_write:
+        return
+    extra = " ".join(argv if argv is not None else sys.argv[1:])
+    cmd = f"`.venv/bin/python -m benchmarks.browser {extra}`".replace(" `", "`")
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    head = f"\n## {title} ({stamp})\n\n- command: {cmd}\n- machine: {mach}\n{notes}\n"
+    with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
+        f.write(head + table + "\n")
 
 
 _JS_FILES = "() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('.js')).length"
@@ -502,23 +508,15 @@ def main_trace(args, argv) -> int:
             f"| {name} | {med(name, lambda x: x['ready_s']):.2f} | {last['charts']} | {last['js_files']} "
             f"| {main_ms} | {main_cpu:.0f} | {workers:.0f} | {gpu:.0f} | {scripts} | {top} |"
         )
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        extra = " ".join(argv if argv is not None else sys.argv[1:])
-        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        head = (
-            f"\n## Chromium performance trace of a fresh visit ({stamp})\n\n"
-            f"- command: `.venv/bin/python -m benchmarks.browser {extra}`\n- machine: {mach}\n"
-            "- each page opened in a fresh browser session on a warm server, with a trace "
-            "(`benchmarks/chrome_trace.py`) from navigation start to ready; medians of "
-            f"{args.repeats}, scripts and functions from the last run; tracing itself slows the page, "
-            "so compare rows, not these times with the untraced table; main-thread kinds as DevTools "
-            "counts them (self time of each event goes to its own kind or its parent's), idle = the "
-            "window minus every main-thread task\n\n"
-        )
-        with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(head + table + "\n")
+    _report(
+        args, argv, "Chromium performance trace of a fresh visit", "\n".join(lines), mach,
+        "- each page opened in a fresh browser session on a warm server, with a trace "
+        "(`benchmarks/chrome_trace.py`) from navigation start to ready; medians of "
+        f"{args.repeats}, scripts and functions from the last run; tracing itself slows the page, "
+        "so compare rows, not these times with the untraced table; main-thread kinds as DevTools "
+        "counts them (self time of each event goes to its own kind or its parent's), idle = the "
+        "window minus every main-thread task\n",
+    )
     return 0
 
 
@@ -561,22 +559,14 @@ def main_serving(args, argv) -> int:
     idle = {nm: res[nm]["idle_core_pct"] for nm in names}
     lines.append("| idle server, % of a core over 10 s | " + " | ".join(f"{idle[nm]:.1f} %" for nm in names)
                  + f" | target < 5 % {'✅' if idle[last] < 5 else '❌'} |")
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        extra = " ".join(argv if argv is not None else sys.argv[1:])
-        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        head = (
-            f"\n## Server CPU per fresh visit, file watcher on vs off ({stamp})\n\n"
-            f"- command: `.venv/bin/python -m benchmarks.browser {extra}`\n- machine: {mach}\n"
-            "- each visit: a new Chromium context opens the page until interactive, then the server is "
-            "left until it used < 2 % of a core for 2 s; CPU = the server process's utime + stime; "
-            "the start-up warm-up is off (HRA_VIZ_WARM=0) so that only visits are counted; every setup "
-            "reads .streamlit/config.toml (runner.postScriptGC off), so the freeze only matters for "
-            "the collections Python itself triggers\n\n"
-        )
-        with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write(head + table + "\n")
+    _report(
+        args, argv, "Server CPU per fresh visit, file watcher on vs off", "\n".join(lines), mach,
+        "- each visit: a new Chromium context opens the page until interactive, then the server is "
+        "left until it used < 2 % of a core for 2 s; CPU = the server process's utime + stime; "
+        "the start-up warm-up is off (HRA_VIZ_WARM=0) so that only visits are counted; every setup "
+        "reads .streamlit/config.toml (runner.postScriptGC off), so the freeze only matters for "
+        "the collections Python itself triggers\n",
+    )
     return 0
 
 
