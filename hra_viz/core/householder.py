@@ -72,18 +72,24 @@ def householder_chain(U: torch.Tensor) -> torch.Tensor:
     return H
 
 
-_MINUS_2I: dict[tuple, torch.Tensor] = {}
+_CONSTS: dict[tuple, object] = {}
+
+
+def cached_const(key: tuple, build):
+    """``build()``, once per ``key`` (say (name, r, dtype, device)): small constant tensors that an
+    eager training step should not launch kernels to rebuild. Under torch.compile it is built in the
+    graph instead, where it costs nothing (and nothing traced is cached)."""
+    if torch.compiler.is_compiling():
+        return build()
+    c = _CONSTS.get(key)
+    if c is None:
+        c = _CONSTS[key] = build()
+    return c
 
 
 def _minus_2i(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """−2 I_r, cached per (r, dtype, device) so that an eager training step launches no kernel to
-    build it (under torch.compile it is built in the graph instead, where it costs nothing)."""
-    if torch.compiler.is_compiling():
-        return torch.eye(r, dtype=dtype, device=device) * -2.0
-    key = (r, dtype, device)
-    if key not in _MINUS_2I:
-        _MINUS_2I[key] = torch.eye(r, dtype=dtype, device=device) * -2.0
-    return _MINUS_2I[key]
+    """−2 I_r, cached per (r, dtype, device)."""
+    return cached_const(("-2I", r, dtype, device), lambda: torch.eye(r, dtype=dtype, device=device) * -2.0)
 
 
 def no_autocast(device_type: str):

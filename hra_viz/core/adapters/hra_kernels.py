@@ -44,6 +44,8 @@ import os
 
 import torch
 
+from .. import householder as hh
+
 __all__ = [
     "accum_dtype", "backend_for", "set_backend", "factors_fwd", "factors_bwd", "gamma", "triton_available",
     "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd",
@@ -160,20 +162,13 @@ def torch_bwd(saved, S, Qa, Qb, A, Mt) -> torch.Tensor:
 
 def _const(r: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(−I_r, C) with C the upper triangle of ones, ½ on the diagonal: T' = C ⊙ UᵀU in one call.
+    Cached per (r, dtype, device) (``householder.cached_const``)."""
 
-    Cached per (r, dtype, device), so that an eager step launches no kernel to build them (under
-    torch.compile they are built in the graph, where they cost nothing)."""
-    key = (r, dtype, device)
-    c = None if torch.compiler.is_compiling() else _CONST.get(key)
-    if c is None:
+    def build():
         eye = torch.eye(r, dtype=dtype, device=device)
-        c = (-eye, torch.ones(r, r, dtype=dtype, device=device).triu_(1) + 0.5 * eye)
-        if not torch.compiler.is_compiling():
-            _CONST[key] = c
-    return c
+        return -eye, torch.ones(r, r, dtype=dtype, device=device).triu_(1) + 0.5 * eye
 
-
-_CONST: dict = {}
+    return hh.cached_const(("-I, C", r, dtype, device), build)
 
 
 # --------------------------------------------------------------------------------------------
