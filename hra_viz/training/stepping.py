@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import torch
+
 __all__ = ["SteppedRun"]
 
 
@@ -15,9 +17,35 @@ class SteppedRun:
 
     done: bool
     step_count: int
+    params: list
+    opt: torch.optim.Optimizer
+    _snapshot: list | None
 
     def _one_step(self) -> dict | None:  # pragma: no cover - the subclasses' business
         raise NotImplementedError
+
+    # the divergence guard: a subclass sets ``params``, ``opt`` and ``_snapshot = None``; it saves
+    # after every finite loss and restores when a loss is not finite
+
+    def _save_snapshot(self) -> None:
+        """Keep the parameters and optimiser state whose loss was just found finite."""
+        snap = []
+        for p in self.params:
+            st = self.opt.state.get(p)
+            state = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st.items()} if st else None
+            snap.append((p.detach().clone(), state))
+        self._snapshot = snap
+
+    @torch.no_grad()
+    def _restore_snapshot(self) -> None:
+        if self._snapshot is None:
+            return
+        for p, (saved, st) in zip(self.params, self._snapshot, strict=True):
+            p.copy_(saved)
+            if st is None:
+                self.opt.state.pop(p, None)
+            else:
+                self.opt.state[p] = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st.items()}
 
     def _step_context(self):
         """Held around a batch of steps (``Run`` pins torch's CPU threads here)."""

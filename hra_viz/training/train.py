@@ -259,26 +259,6 @@ class Run(SteppedRun):
 
     # -- state --------------------------------------------------------------------------------
 
-    def _save_snapshot(self) -> None:
-        """Keep the parameters and optimiser state whose loss was just found finite."""
-        snap = []
-        for p in self.params:
-            st = self.opt.state.get(p)
-            state = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st.items()} if st else None
-            snap.append((p.detach().clone(), state))
-        self._snapshot = snap
-
-    @torch.no_grad()
-    def _restore_snapshot(self) -> None:
-        if self._snapshot is None:
-            return
-        for p, (saved, st) in zip(self.params, self._snapshot, strict=True):
-            p.copy_(saved)
-            if st is None:
-                self.opt.state.pop(p, None)
-            else:
-                self.opt.state[p] = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st.items()}
-
     # -- evaluation ---------------------------------------------------------------------------
 
     @torch.no_grad()

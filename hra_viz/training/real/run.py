@@ -390,25 +390,6 @@ class RealRun(SteppedRun):
             loss = loss + self.cfg.lam * pen
         return loss
 
-    def _save_snapshot(self) -> None:
-        snap = []
-        for p in self.params:
-            st = self.opt.state.get(p)
-            state = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st.items()} if st else None
-            snap.append((p.detach().clone(), state))
-        self._snapshot = snap
-
-    @torch.no_grad()
-    def _restore_snapshot(self) -> None:
-        if self._snapshot is None:
-            return
-        for p, (saved, st) in zip(self.params, self._snapshot, strict=True):
-            p.copy_(saved)
-            if st is None:
-                self.opt.state.pop(p, None)
-            else:
-                self.opt.state[p] = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st.items()}
-
     def _sync(self) -> None:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
