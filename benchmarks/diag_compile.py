@@ -24,7 +24,8 @@ def check(label, dtype, x_grad, **compile_kw):
         a = run(compiled, x)
         a = (a[0].clone(), [None if g is None else g.clone() for g in a[1]])
         b = run(eager, x)
-        errs = [rel(a[0], b[0])] + [float("nan") if g is None else rel(g, h) for g, h in zip(a[1], b[1], strict=False)]
+        errs = [rel(a[0], b[0])]
+        errs += [float("nan") if g is None else rel(g, h) for g, h in zip(a[1], b[1], strict=False)]
         norms = [f"{float(g.norm()):.3g}/{float(h.norm()):.3g}" for g, h in zip(a[1], b[1], strict=False)]
         print(f"{label:28s} {str(dtype):15s} x_grad={x_grad} call {i}: " + " ".join(f"{e:.1e}" for e in errs),
               "norms compiled/eager", *norms)
@@ -42,7 +43,8 @@ def eager_backends(dtype, x_grad):
         out[be] = (y.detach().clone(), [t.clone() for t in g])
     K.set_backend("auto")
     print("eager triton vs torch", dtype, f"{rel(out['triton'][0], out['torch'][0]):.1e}",
-          [f"{rel(a, b):.1e} {float(a.norm()):.3g}/{float(b.norm()):.3g}" for a, b in zip(out["triton"][1], out["torch"][1], strict=False)])
+          [f"{rel(a, b):.1e} {float(a.norm()):.3g}/{float(b.norm()):.3g}"
+           for a, b in zip(out["triton"][1], out["torch"][1], strict=False)])
 
 
 if __name__ == "__main__":

@@ -51,6 +51,37 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+LAM_PAGE = 1e-4  # the λ the chain-length, λ and training pages start with (hra_viz.app.state)
+
+
+def _interleaved(base: RunConfig, device: torch.device, rounds: int) -> list[str]:
+    """ms per step as the pages report it (evaluation every 10 steps included), HRA (λ = 0 and the
+    pages' λ) against LoRA: the runs take turns, 10 steps each per round, so that a shared machine's
+    slow spells fall on all of them alike; medians over rounds. CPU: process time; GPU: wall."""
+    cfgs = {"hra": base.replace(method="hra"),
+            f"hra λ={LAM_PAGE:g}": base.replace(method="hra", lam=LAM_PAGE),
+            "lora": base.replace(method="lora")}
+    runs = {k: Run(c.replace(steps=100_000)) for k, c in cfgs.items()}
+    clock = time.process_time if device.type == "cpu" else time.perf_counter
+    per = {k: [] for k in runs}
+    for r in runs.values():
+        r.step(20)
+    for _ in range(rounds):
+        for k, r in runs.items():
+            _sync(device)
+            t0 = clock()
+            r.step(10)
+            _sync(device)
+            per[k].append((clock() - t0) / 10)
+    med = {k: statistics.median(v) for k, v in per.items()}
+    lo = med["lora"]
+    return [f"Per step, interleaved ({rounds} rounds of 10 steps per run, medians, "
+            f"{'process CPU time' if device.type == 'cpu' else 'wall'}): "
+            + "; ".join(f"{k} {1e3 * v:.3f} ms" for k, v in med.items())
+            + f". HRA / LoRA: **{med['hra'] / lo:.2f}** (λ = 0), **{med[f'hra λ={LAM_PAGE:g}'] / lo:.2f}** "
+            f"(λ = {LAM_PAGE:g})"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.live", description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cpu", help="cpu | cuda | mps | auto (default cpu)")
@@ -58,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="repeats for the per-method timings (median)")
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--no-sweep", action="store_true")
+    ap.add_argument("--rounds", type=int, default=150,
+                    help="rounds of the interleaved per-step comparison (10 steps per run per round)")
     ap.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     ap.add_argument("--no-append", action="store_true", help="print only")
     args = ap.parse_args(argv)
@@ -94,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     per_method = {}
     # the last row: HRA with torch's own thread count (cpu_threads=0) instead of the Run's default 1
     cases = [(m, base.replace(method=m)) for m in METHODS]
+    cases.append((f"hra, λ = {LAM_PAGE:g}", base.replace(method="hra", lam=LAM_PAGE)))
     if device.type == "cpu":
         cases.append((f"hra, {args.threads} threads", base.replace(method="hra", cpu_threads=0)))
     else:  # the same runs without CUDA graphs: every step eager
@@ -132,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                  "by other load on a shared machine)"
                  + (f"; eager, no CUDA graphs: {walls_of[eager[0]] / walls_of[eager[1]]:.2f}"
                     if device.type == "cuda" else ""))
+
+    lines += ["", *_interleaved(base, device, args.rounds)]
 
     sweep_lines = []
     if not args.no_sweep:

@@ -218,3 +218,59 @@ def test_orthogonality_penalty_backward_is_exact():
     pb = ((torch.eye(5, dtype=torch.float64) - bn.T @ bn) ** 2).sum()
     pb.backward()
     assert torch.allclose(pa, pb, rtol=1e-12) and torch.allclose(a.grad, b.grad, rtol=1e-10, atol=1e-14)
+
+
+def _naive_penalty_f64(U: torch.Tensor) -> torch.Tensor:
+    """‖I − ÛᵀÛ‖²_F written out, in float64 through autograd: the reference for the batched forms."""
+    Un = U / U.norm(dim=0)
+    return ((torch.eye(U.shape[1], dtype=U.dtype) - Un.T @ Un) ** 2).sum()
+
+
+def _mixed_us():
+    """U's of three shapes (so three groups), interleaved, one column much longer than the rest."""
+    g = torch.Generator().manual_seed(5)
+    shapes = [(12, 4), (9, 3), (12, 4), (7, 4), (12, 4), (9, 3)]
+    us = [torch.randn(*s, dtype=torch.float64, generator=g) for s in shapes]
+    us[2][:, 1] *= 40.0
+    return us
+
+
+def test_batched_penalty_sum_and_its_backward_match_the_per_layer_formula():
+    us = _mixed_us()
+    a = [u.clone().requires_grad_() for u in us]
+    pa = hh.orthogonality_penalty_sum(a)
+    pa.backward()
+    b = [u.clone().requires_grad_() for u in us]
+    pb = sum(_naive_penalty_f64(u) for u in b)
+    pb.backward()
+    assert torch.allclose(pa, pb, rtol=1e-12)
+    for x, y in zip(a, b, strict=True):
+        assert torch.allclose(x.grad, y.grad, rtol=1e-10, atol=1e-14)
+    # without gradients: the plain formula, the same value
+    with torch.no_grad():
+        assert math.isclose(float(hh.orthogonality_penalty_sum(us)), float(pb), rel_tol=1e-12)
+    assert torch.autograd.gradcheck(hh._PenaltyFn.apply, tuple(u.clone().requires_grad_() for u in us[::2]))
+
+
+@pytest.mark.parametrize("scale", [1.0, 3e-4])
+def test_closed_form_penalty_gradient_matches_autograd(scale):
+    """OrthogonalityPenalty's value and scale · ∂P/∂U (no autograd) against the naive formula's autograd,
+    in the order the U's were given (three groups of shapes, interleaved)."""
+    us = _mixed_us()
+    ref = [u.clone().requires_grad_() for u in us]
+    p = sum(_naive_penalty_f64(u) for u in ref)
+    p.backward()
+    value, grads = hh.OrthogonalityPenalty(us).value_and_grad(scale)
+    assert math.isclose(value, float(p.detach()), rel_tol=1e-12)
+    assert len(grads) == len(us)
+    for g, u, r in zip(grads, us, ref, strict=True):
+        assert g.shape == u.shape and g.dtype == u.dtype
+        assert torch.allclose(g, scale * r.grad, rtol=1e-10, atol=1e-14)
+    v2, quarter = hh.OrthogonalityPenalty(us[:1]).value_and_grad_unscaled()  # one group, one U
+    assert math.isclose(v2, float(_naive_penalty_f64(us[0])), rel_tol=1e-12)
+    assert torch.allclose(4 * quarter[0], ref[0].grad, rtol=1e-10, atol=1e-14)
+    assert hh.orthogonality_penalty_grad(us, scale)[0] == pytest.approx(value, rel=1e-14)
+    with pytest.raises(ValueError, match="at least one U"):
+        hh.OrthogonalityPenalty([])
+    with pytest.raises(ValueError, match="scale"):
+        hh.OrthogonalityPenalty(us).value_and_grad(0.0)

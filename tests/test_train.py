@@ -182,6 +182,38 @@ def test_lambda_adds_the_orthogonality_penalty():
     assert b.summary()["orth_penalty"] < a.summary()["orth_penalty"]
 
 
+@pytest.mark.parametrize("variant", ["chain", "orthonormal"])
+def test_lambda_step_is_the_gradient_step_of_loss_plus_lambda_penalty(variant):
+    """The live step adds λ ∂P/∂U in closed form after the task loss's backward: the update must be
+    the one autograd gives for cross-entropy + λ P (P written out naively), here with SGD."""
+    import copy
+
+    import torch.nn.functional as F
+
+    lam, lr = 0.05, 0.1
+    run = Run(RunConfig(steps=3, device="cpu", optimizer="sgd", lr=lr, lam=lam, variant=variant))
+    for _ in range(2):
+        ref = copy.deepcopy(run.model)
+        gen = torch.Generator()
+        gen.set_state(run.gen.get_state())
+        x, y = run._train
+        idx = torch.randint(x.shape[0], (run.cfg.batch_size,), generator=gen)
+        loss = F.cross_entropy(ref(x[idx]), y[idx])
+        us = [p for n, p in ref.named_parameters() if n.endswith(".u")]
+        units = [u / u.norm(dim=0) for u in us]
+        pen = sum(((torch.eye(n.shape[1]) - n.T @ n) ** 2).sum() for n in units)
+        if variant == "chain":
+            loss = loss + lam * pen
+        loss.backward()
+        m = run.step(1)[0]
+        assert m["loss"] == pytest.approx(float(loss.detach()), rel=1e-6)
+        if variant == "chain":
+            assert m["orth_penalty"] == pytest.approx(float(pen.detach()), rel=1e-6)
+        for (name, p), (_, q) in zip(run.model.named_parameters(), ref.named_parameters(), strict=True):
+            if q.requires_grad:
+                assert torch.allclose(p.detach(), q.detach() - lr * q.grad, rtol=1e-5, atol=1e-7), name
+
+
 def test_moons_run_trains_on_two_dimensional_input():
     run = Run(RunConfig(task="moons-rotate", steps=100, device="cpu"))
     run.step(100)

@@ -27,6 +27,9 @@ __all__ = [
     "wy_gamma_recurrence",
     "wy_matrix",
     "orthogonality_penalty",
+    "orthogonality_penalty_sum",
+    "orthogonality_penalty_grad",
+    "OrthogonalityPenalty",
     "reflect",
     "pair_rotation",
     "delta_singular_values",
@@ -85,6 +88,11 @@ def cached_const(key: tuple, build):
     if c is None:
         c = _CONSTS[key] = build()
     return c
+
+
+def _minus_i(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """−I_r, cached per (r, dtype, device)."""
+    return cached_const(("-I", r, dtype, device), lambda: -torch.eye(r, dtype=dtype, device=device))
 
 
 def _minus_2i(r: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -153,38 +161,145 @@ def orthogonality_penalty(U: torch.Tensor) -> torch.Tensor:
     At symmetric init each pair of equal columns adds 2 and two distinct pairs p, q add
     8 cos²(u_p, u_q): the penalty is r + 8 Σ_{p<q} cos², which is ≈ r for random pairs in high d.
     """
-    with no_autocast(U.device.type):  # under autocast Ûᵀ Û would drop to half precision
-        if U.requires_grad and torch.is_grad_enabled() and not torch.compiler.is_compiling():
+    return orthogonality_penalty_sum([U])
+
+
+def orthogonality_penalty_sum(Us) -> torch.Tensor:
+    """Σ_k ‖I − Û_kᵀ Û_k‖²_F over several U's (every HRA layer of a model), in U's dtype.
+
+    With gradients, the U's of one shape, dtype and device share one autograd node with a
+    hand-written backward (a batched product each way), not one node per layer. Without gradients
+    (and under ``torch.compile``) it is the plain formula.
+    """
+    terms = []
+    Us = list(Us)
+    with no_autocast(_first(Us).device.type):  # under autocast Ûᵀ Û would drop to half precision
+        for group in _groups(Us):
+            if (torch.is_grad_enabled() and any(U.requires_grad for U in group)
+                    and not torch.compiler.is_compiling()):
+                terms.append(_PenaltyFn.apply(*group))
+                continue
+            X = torch.stack(group)
+            Un = X / torch.linalg.vector_norm(X, dim=1, keepdim=True).clamp_min(1e-12)
+            eye = torch.eye(X.shape[2], dtype=X.dtype, device=X.device)
+            terms.append(((eye - Un.mT @ Un) ** 2).sum())
+    return _total(terms)
+
+
+@torch.no_grad()
+def orthogonality_penalty_grad(Us, scale: float = 1.0) -> tuple[float, list[torch.Tensor]]:
+    """(P, [scale · ∂P/∂U_k]) for P = Σ_k ‖I − Û_kᵀ Û_k‖²_F, with no autograd graph; P as a float.
+
+    For a training loop that owns its update: the penalty depends on U alone, so its gradient is
+    known in closed form when the loss is formed, and adding ``scale`` times it to U.grad after the
+    task loss's backward is the gradient of task + scale · P. ``OrthogonalityPenalty`` does the
+    same for a fixed set of U's with the grouping done once (the live step's form).
+    """
+    return OrthogonalityPenalty(Us).value_and_grad(scale)
+
+
+class OrthogonalityPenalty:
+    """P = Σ_k ‖I − Û_kᵀ Û_k‖²_F of a fixed list of U's (a model's HRA layers) and its gradient.
+
+    ``value_and_grad(scale)`` returns (P as a float, [scale · ∂P/∂U_k]) without an autograd graph:
+    the penalty depends on U alone, so a training loop that owns its update adds these to U.grad
+    after the task loss's backward, which is the gradient of task + scale · P. That saves the
+    penalty's autograd node and the engine's work for it, which a small model's step pays every
+    step. The U's of one shape, dtype and device are stacked: ten calls per group in all.
+    """
+
+    def __init__(self, Us):
+        self.us = list(Us)
+        keys: dict[tuple, int] = {}
+        groups: list[list[torch.Tensor]] = []
+        self._order = []  # (group, position in it) of each U, in the order given
+        for U in self.us:
             _check_u(U)
-            return _PenaltyFn.apply(U)  # 6 calls forward, 5 backward: the live step pays it every step
-        Un = normalize_columns(U)
-        r = Un.shape[1]
-        eye = torch.eye(r, dtype=U.dtype, device=U.device)
-        return ((eye - Un.T @ Un) ** 2).sum()
+            gi = keys.setdefault((U.shape, U.dtype, U.device), len(groups))
+            if gi == len(groups):
+                groups.append([])
+            self._order.append((gi, len(groups[gi])))
+            groups[gi].append(U)
+        if not groups:
+            raise ValueError("the orthogonality penalty needs at least one U")
+        self._single = len(groups) == 1
+        self._groups = [(g, _minus_i(g[0].shape[1], g[0].dtype, g[0].device)) for g in groups]
+        self._device_type = self.us[0].device.type
+
+    @torch.no_grad()
+    def value_and_grad(self, scale: float = 1.0) -> tuple[float, list[torch.Tensor]]:
+        """(P, [scale · ∂P/∂U_k]); ``value_and_grad_unscaled`` is the form a loop adds with one call."""
+        if not scale > 0:
+            raise ValueError(f"scale must be > 0; got {scale!r}")
+        total, grads = self.value_and_grad_unscaled()
+        return total, [g.mul_(4.0 * scale) for g in grads]
+
+    @torch.no_grad()
+    def value_and_grad_unscaled(self) -> tuple[float, list[torch.Tensor]]:
+        """(P, [∂P/∂U_k / 4]): the caller scales by 4 λ where it adds them (``torch._foreach_add_``'s
+        alpha), which saves a call per group."""
+        total, per_group = 0.0, []
+        with no_autocast(self._device_type):
+            for group, minus_i in self._groups:
+                X = group[0].unsqueeze(0) if len(group) == 1 else torch.stack(group)  # (L, d, r)
+                n = torch.linalg.vector_norm(X, dim=1, keepdim=True)  # (L, 1, r)
+                Un = X / n
+                R = torch.baddbmm(minus_i, Un.mT, Un)  # ÛᵀÛ − I
+                total += float(torch.linalg.vector_norm(R)) ** 2
+                dUn = torch.bmm(Un, R)  # ∂P/∂Û / 4
+                c = (dUn * Un).sum(1, keepdim=True)  # diag(Ûᵀ dÛ)
+                per_group.append(dUn.addcmul_(Un, c, value=-1.0).div_(n).unbind(0))  # through Û = U/‖U‖
+        if self._single:
+            return total, list(per_group[0])
+        return total, [per_group[gi][i] for gi, i in self._order]
+
+
+def _first(Us) -> torch.Tensor:
+    for U in Us:
+        return U
+    raise ValueError("the orthogonality penalty needs at least one U")
+
+
+def _groups(Us) -> list[list[torch.Tensor]]:
+    """The U's by (shape, dtype, device): each group is stacked into one batched computation."""
+    groups: dict[tuple, list[torch.Tensor]] = {}
+    for U in Us:
+        _check_u(U)
+        groups.setdefault((U.shape, U.dtype, U.device), []).append(U)
+    if not groups:
+        raise ValueError("the orthogonality penalty needs at least one U")
+    return list(groups.values())
+
+
+def _total(terms: list[torch.Tensor]) -> torch.Tensor:
+    return terms[0] if len(terms) == 1 else torch.stack([t.to(terms[0].dtype) for t in terms]).sum()
 
 
 class _PenaltyFn(torch.autograd.Function):
-    """‖ÛᵀÛ − I‖²_F with a hand-written backward (autograd's takes ~15 small calls per layer).
+    """Σ_k ‖Û_kᵀÛ_k − I‖²_F for U's of one shape, with a hand-written backward (autograd's takes ~15
+    small calls per layer; this is ~8 calls each way for all the U's of the group).
 
     With R = ÛᵀÛ − I (symmetric): ∂P/∂Û = 4 Û R, then through Û = U / ‖U‖:
     dU = (dÛ − Û diag(Ûᵀ dÛ)) / ‖U‖ (a zero column has no direction: its gradient is 0).
     """
 
     @staticmethod
-    def forward(ctx, U):
-        n = torch.linalg.vector_norm(U, dim=0).clamp_min_(1e-12)
-        Un = U / n
-        R = torch.mm(Un.t(), Un)
-        R.diagonal().sub_(1.0)
+    def forward(ctx, *Us):
+        X = Us[0].unsqueeze(0) if len(Us) == 1 else torch.stack(Us)  # (L, d, r)
+        n = torch.linalg.vector_norm(X, dim=1, keepdim=True).clamp_min_(1e-12)  # (L, 1, r)
+        Un = X / n
+        R = torch.bmm(Un.mT, Un)
+        R.diagonal(dim1=1, dim2=2).sub_(1.0)
         ctx.save_for_backward(Un, R, n)
         return torch.linalg.vector_norm(R).square()
 
     @staticmethod
     def backward(ctx, g):
         Un, R, n = ctx.saved_tensors
-        dUn = torch.mm(Un, R).mul_(4.0 * g)
-        c = torch.linalg.vecdot(dUn, Un, dim=0)
-        return dUn.addcmul_(Un, c, value=-1.0).div_(n)
+        dUn = torch.bmm(Un, R).mul_(4.0 * g)
+        c = torch.linalg.vecdot(dUn, Un, dim=1).unsqueeze(1)  # (L, 1, r)
+        dU = dUn.addcmul_(Un, c, value=-1.0).div_(n)
+        return tuple(d if need else None for d, need in zip(dU.unbind(0), ctx.needs_input_grad, strict=True))
 
 
 def reflect(points: torch.Tensor, u: torch.Tensor) -> torch.Tensor:

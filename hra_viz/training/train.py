@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from hra_viz.core import householder as hh
 from hra_viz.core.adapters import (
     HRAConv2d,
     HRALinear,
@@ -242,6 +243,10 @@ class Run(SteppedRun):
                       for k in ("target", "source")}
         self._is_hra = cfg.method == "hra"
         self._lam = cfg.lam if self._is_hra else 0.0
+        # the U's the λ penalty sums over (the λ = ∞ variant adds 0): its gradient is added in closed form
+        pen_us = [m.u for _, m in adapter_layers(self.model, (HRALinear, HRAConv2d))
+                  if m.variant != "orthonormal"] if self._lam > 0 else []
+        self._penalty = hh.OrthogonalityPenalty(pen_us) if pen_us else None
         self.step_count = 0
         self.history: list[dict] = []
         self.done = False
@@ -280,19 +285,33 @@ class Run(SteppedRun):
             idx = torch.randint(n, (cfg.batch_size,), generator=self.gen).to(self.device)
             x, y = x[idx], y[idx]
         loss = F.cross_entropy(self.model(x), y)
-        penalty = None
-        if self._lam > 0:
-            penalty = orthogonality_loss(self.model)
-            loss = loss + self._lam * penalty
         lv = loss.item()
+        penalty = pgrads = None
+        if self._penalty is not None:
+            # λ P depends on U alone: P and ∂P/∂U in closed form (hh.OrthogonalityPenalty), the gradient
+            # added after the task loss's backward. The same update as backward through loss + λ P
+            # (tests/test_train.py), without the penalty's autograd node on every step.
+            penalty, pgrads = self._penalty.value_and_grad_unscaled()  # ∂P/∂U / 4
+            lv += self._lam * penalty
+        elif self._lam > 0:
+            penalty = 0.0
         if not math.isfinite(lv):
             self._restore_snapshot()
             return lv, None
         self._save_snapshot()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        if pgrads is not None:
+            us = self._penalty.us
+            grads = [u.grad for u in us]
+            k = 4.0 * self._lam
+            if any(g is None for g in grads):  # a U the task loss does not reach
+                for u, g in zip(us, pgrads, strict=True):
+                    u.grad = g.mul(k) if u.grad is None else u.grad.add_(g, alpha=k)
+            else:
+                torch._foreach_add_(grads, pgrads, alpha=k)
         self.opt.step()
-        return lv, (float(penalty.detach()) if penalty is not None else None)
+        return lv, penalty
 
     def _graph_update(self) -> tuple[float, float | None] | None:
         """The same update as one CUDA graph replay; None when no graph could be captured."""
@@ -310,8 +329,9 @@ class Run(SteppedRun):
             self._gstep.restore_previous()
         return lv, (pen if self._lam > 0 else None)
 
-    def _evaluate_step(self) -> tuple[dict[str, float], float | None]:
-        """Test accuracies and (HRA) the penalty after this step: a graph replay once graphs run."""
+    def _evaluate_step(self, with_penalty: bool = True) -> tuple[dict[str, float], float | None]:
+        """Test accuracies and (HRA, unless the step measured it) the penalty; a graph replay once
+        graphs run."""
         if self._gstep is not None and self._geval is None:
             try:
                 self._geval = GraphedEval(self)
@@ -322,7 +342,7 @@ class Run(SteppedRun):
             t, s, pen = self._geval()
             return {"target_acc": t, "source_acc": s}, (pen if self._is_hra else None)
         ev = self.evaluate()
-        if not self._is_hra:
+        if not (self._is_hra and with_penalty):
             return ev, None
         with torch.no_grad():
             return ev, float(orthogonality_loss(self.model))
@@ -346,7 +366,7 @@ class Run(SteppedRun):
         evaluated = s == 1 or s % cfg.eval_every == 0 or s == cfg.steps
         eval_pen = None
         if evaluated:
-            self._last_eval, eval_pen = self._evaluate_step()
+            self._last_eval, eval_pen = self._evaluate_step(penalty is None)
         m = {"step": s, "loss": lv, **self._last_eval, "evaluated": evaluated}
         if self._is_hra:
             if penalty is not None:

@@ -223,10 +223,12 @@ class HRALinear(_HRAMixin, nn.Module):
         """The exact route forward() takes for this input (cheapest by ``route_flops``)."""
         return "lora" if self._lora_form(x) else "activation"
 
-    def _lora_form(self, x: torch.Tensor) -> bool:
-        if not (torch.is_grad_enabled() and (self.u.requires_grad or x.requires_grad)):
+    def _lora_form(self, x: torch.Tensor, u: torch.Tensor | None = None, W: torch.Tensor | None = None
+                   ) -> bool:
+        u = self.u if u is None else u
+        if not (torch.is_grad_enabled() and (u.requires_grad or x.requires_grad)):
             return False  # no backward: the activation side is the cheapest forward
-        if self.base.weight.requires_grad:  # an unfrozen base: only the activation side is generic
+        if (self.base.weight if W is None else W).requires_grad:  # unfrozen base: only the activation side
             return False
         n = x.numel() // self.in_features
         key = (n, x.requires_grad)
@@ -239,9 +241,10 @@ class HRALinear(_HRAMixin, nn.Module):
         return hit
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        base = self.base
         if self.merged:
-            return self.base(x)
-        W, b = self.base.weight, self.base.bias
+            return base(x)
+        W, b, u = base.weight, base.bias, self.u
         out_dtype = x.dtype
         dev = W.device.type
         if torch.is_autocast_enabled(dev) and W.dtype in _AUTOCAST_DTYPES:
@@ -252,10 +255,10 @@ class HRALinear(_HRAMixin, nn.Module):
         x2 = x if flat else x.reshape(-1, self.in_features)
         if x2.dtype != W.dtype:
             x2 = x2.to(W.dtype)
-        lora = self._lora_form(x)
+        lora = self._lora_form(x, u, W)
         if (self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad)
                 and not torch.compiler.is_compiling()):
-            y = _HRAChainFn.apply(x2, self.u, W, b, lora)
+            y = _HRAChainFn.apply(x2, u, W, b, lora)
             if not flat:
                 y = y.reshape(*x.shape[:-1], self.out_features)
             return y if y.dtype == out_dtype else y.to(out_dtype)

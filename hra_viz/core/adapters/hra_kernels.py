@@ -124,9 +124,9 @@ def torch_fwd(U: torch.Tensor, cdt: torch.dtype):
         n = torch.linalg.vector_norm(Ua, dim=0)  # (r,)
         Ua = Ua / n
     A = Ua.t()  # (r, d): a transposed view, which BLAS reads as rows without a copy
-    r = A.shape[0]
-    T = torch.mm(A, Ua).mul_(_const(r, adt, A.device)[1])  # T' = striu(UᵀU) + ½ diag(UᵀU)
-    G = torch.linalg.solve_triangular(T, _const(r, adt, A.device)[0], upper=True)  # Γ' = −T'⁻¹
+    minus_i, C = _const(A.shape[0], adt, A.device)
+    T = torch.mm(A, Ua).mul_(C)  # T' = striu(UᵀU) + ½ diag(UᵀU)
+    G = torch.linalg.solve_triangular(T, minus_i, upper=True)  # Γ' = −T'⁻¹
     Mt = torch.mm(G, A)  # Γ' Uᵀ
     if adt == cdt:
         return A, Mt, (G, n)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
+from .. import householder as hh
 from .base import METHODS
 from .hra import HRAConv2d, HRALinear
 from .lora import LoRALinear
@@ -105,9 +106,16 @@ def trainable_parameters(model: nn.Module) -> int:
 
 
 def orthogonality_loss(model: nn.Module) -> torch.Tensor:
-    """Σ over HRA layers of ‖I − ÛᵀÛ‖²_F, the paper's regulariser (multiply by λ)."""
-    terms = [m.orthogonality_penalty() for _, m in adapter_layers(model, (HRALinear, HRAConv2d))]
-    if not terms:
-        p = next(model.parameters(), None)
-        return torch.zeros((), device=p.device if p is not None else "cpu")
-    return torch.stack([t.to(terms[0].dtype) for t in terms]).sum()
+    """Σ over HRA layers of ‖I − ÛᵀÛ‖²_F, the paper's regulariser (multiply by λ).
+
+    The λ = ∞ (orthonormal) variant adds exactly 0. One autograd node per group of equal-shaped U's
+    (``householder.orthogonality_penalty_sum``), not one per layer.
+    """
+    layers = [m for _, m in adapter_layers(model, (HRALinear, HRAConv2d))]
+    us = [m.u for m in layers if m.variant != "orthonormal"]
+    if us:
+        return hh.orthogonality_penalty_sum(us)
+    if layers:
+        return layers[0].u.new_zeros(())
+    p = next(model.parameters(), None)
+    return torch.zeros((), device=p.device if p is not None else "cpu")

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hra_viz.core.adapters import HRALinear, LoRALinear, OddRankWarning, OFTLinear, adapt
-from hra_viz.core.householder import wy_factors
+from hra_viz.core.householder import orthogonality_penalty_sum, wy_factors
 
 from ..stepping import SteppedRun
 from . import metrics as RM
@@ -386,7 +386,7 @@ class RealRun(SteppedRun):
             emb = self._embed(h[idx], mask[idx])
         loss = F.cross_entropy(self.head(emb), y[idx])
         if self.cfg.method == "hra" and self.cfg.lam > 0:
-            pen = sum(m.orthogonality_penalty() for m in self._layers(HRALinear).values())
+            pen = orthogonality_penalty_sum(m.u for m in self._layers(HRALinear).values())
             loss = loss + self.cfg.lam * pen
         return loss
 
