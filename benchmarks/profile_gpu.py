@@ -35,7 +35,12 @@ def main(argv=None) -> None:
     ap.add_argument("--x-grad", action="store_true")
     ap.add_argument("--table", action="store_true", help="print the profiler's top ops for ours")
     ap.add_argument("--cprofile", action="store_true", help="print the host's top Python functions for ours")
+    ap.add_argument("--live", action="store_true",
+                    help="instead: the GPU kernels of one live-page training step (digits MLP), HRA and LoRA")
     a = ap.parse_args(argv)
+    if a.live:
+        _live()
+        return
     for case in a.cases.split(","):
         d, r, kind = case.split(":")
         d, r = int(d), int(r)
@@ -85,6 +90,30 @@ def main(argv=None) -> None:
                 pstats.Stats(pr).sort_stats("tottime").print_stats(14)
             if a.table and name == "hra (ours)":
                 print(prof.key_averages().table(sort_by="device_time_total", row_limit=22))
+
+
+def _live() -> None:
+    """Kernels of the live page's eager step on the GPU (what a CUDA graph replays), HRA vs LoRA."""
+    from hra_viz.training import train as TR
+
+    TR.CUDA_GRAPHS = False
+    for method in ("hra", "lora"):
+        run = TR.Run(TR.RunConfig(method=method, device="cuda", steps=1000))
+        for _ in range(20):
+            run._eager_update()
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            for _ in range(10):
+                run._eager_update()
+            torch.cuda.synchronize()
+        kern = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+        by: dict[str, list[float]] = {}
+        for e in kern:
+            by.setdefault(e.name[:70], []).append(e.device_time)
+        print(f"== live step {method}: GPU {sum(e.device_time for e in kern) / 10:.1f} µs/step, "
+              f"{len(kern) / 10:.1f} kernels/step")
+        for k, v in sorted(by.items(), key=lambda kv: -sum(kv[1]))[:16]:
+            print(f"  {sum(v) / 10:7.1f} µs/step  {len(v) / 10:4.1f}×  {k}")
 
 
 if __name__ == "__main__":

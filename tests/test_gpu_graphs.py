@@ -144,11 +144,13 @@ def test_triton_factors_match_torch(d, r, cdt):
     assert rel(got["triton"][1], got["torch"][1]) < tol
 
 
+@pytest.mark.parametrize("fuse", [True, False], ids=["W-in-kernels", "W-by-cuBLAS"])
 @pytest.mark.parametrize("x_grad", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_layer_backends_agree(x_grad, dtype):
+def test_layer_backends_agree(x_grad, dtype, fuse, monkeypatch):
     if not K.triton_available():
         pytest.skip("triton missing")
+    monkeypatch.setattr(K, "TRITON_FUSE_MAX_D", 2048 if fuse else 0)
     torch.manual_seed(0)
     base = nn.Linear(512, 384).to("cuda", dtype)
     out = {}
@@ -203,11 +205,12 @@ def test_backend_selection():
     want = "triton" if K.triton_available() else "torch"
     assert K.backend_for(U, torch.bfloat16) == want
     assert K.backend_for(torch.randn(256, 65, device="cuda"), torch.bfloat16) == "torch"  # r > 64
-    assert K.backend_for(torch.randn(2048, 8, device="cuda"), torch.bfloat16) == want  # auto: d ≤ 2048
-    assert K.backend_for(torch.randn(4096, 8, device="cuda"), torch.bfloat16) == "torch"  # auto: d > 2048
+    assert K.backend_for(torch.randn(8192, 32, device="cuda"), torch.bfloat16) == want  # auto: r ≤ 32
+    assert K.backend_for(torch.randn(1024, 48, device="cuda"), torch.bfloat16) == "torch"  # auto: r > 32
+    assert K.fuse_w(torch.empty(2048, 1024)) and not K.fuse_w(torch.empty(4096, 1024))
     K.set_backend("triton")
     try:
-        assert K.backend_for(torch.randn(8192, 8, device="cuda"), torch.bfloat16) == want  # forced
+        assert K.backend_for(torch.randn(8192, 48, device="cuda"), torch.bfloat16) == want  # forced
     finally:
         K.set_backend("auto")
     assert K.backend_for(U.double(), torch.float64) == "torch"

@@ -238,20 +238,31 @@ class OrthogonalityPenalty:
     def value_and_grad_unscaled(self) -> tuple[float, list[torch.Tensor]]:
         """(P, [∂P/∂U_k / 4]): the caller scales by 4 λ where it adds them (``torch._foreach_add_``'s
         alpha), which saves a call per group."""
-        total, per_group = 0.0, []
+        norms, grads = self._norms_and_grads()
+        return sum(float(v) ** 2 for v in norms), grads
+
+    @torch.no_grad()
+    def tensors_unscaled(self) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """(P as a 0-d tensor, [∂P/∂U_k / 4]) with no host synchronisation (for CUDA graph capture)."""
+        norms, grads = self._norms_and_grads()
+        P = norms[0].square() if len(norms) == 1 else torch.stack(norms).square().sum()
+        return P, grads
+
+    def _norms_and_grads(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        norms, per_group = [], []
         with no_autocast(self._device_type):
             for group, minus_i in self._groups:
                 X = group[0].unsqueeze(0) if len(group) == 1 else torch.stack(group)  # (L, d, r)
                 n = torch.linalg.vector_norm(X, dim=1, keepdim=True)  # (L, 1, r)
                 Un = X / n
                 R = torch.baddbmm(minus_i, Un.mT, Un)  # ÛᵀÛ − I
-                total += float(torch.linalg.vector_norm(R)) ** 2
+                norms.append(torch.linalg.vector_norm(R))  # √P of the group
                 dUn = torch.bmm(Un, R)  # ∂P/∂Û / 4
                 c = (dUn * Un).sum(1, keepdim=True)  # diag(Ûᵀ dÛ)
                 per_group.append(dUn.addcmul_(Un, c, value=-1.0).div_(n).unbind(0))  # through Û = U/‖U‖
         if self._single:
-            return total, list(per_group[0])
-        return total, [per_group[gi][i] for gi, i in self._order]
+            return norms, list(per_group[0])
+        return norms, [per_group[gi][i] for gi, i in self._order]
 
 
 def _first(Us) -> torch.Tensor:

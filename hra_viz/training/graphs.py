@@ -79,24 +79,32 @@ class GraphedStep:
         def batch():
             return (X, Y) if self.full else (X[self.idx], Y[self.idx])
 
+        penalty = run._penalty  # λ > 0 on HRA: P and ∂P/∂U in closed form, as the eager step does
+
         def objective():
             x, y = batch()
-            loss = F.cross_entropy(model(x), y)
-            pen = orthogonality_loss(model) if lam > 0 else loss.new_zeros(())
-            return loss + lam * pen if lam > 0 else loss, pen
+            return F.cross_entropy(model(x), y)
 
         def warmup():  # forward and backward only: no state changes, and no gradients left behind
-            loss, _ = objective()
-            loss.backward()
+            objective().backward()
+            if penalty is not None:
+                penalty.tensors_unscaled()
             opt.zero_grad(set_to_none=True)
 
         def body():
             torch._foreach_copy_(self.prev, self.cur)
             torch._foreach_copy_(self.cur, self.live)
-            loss, pen = objective()
+            loss = objective()
+            if penalty is not None:
+                pen, pgrads = penalty.tensors_unscaled()  # ∂P/∂U / 4
             loss.backward()
+            if penalty is not None:
+                torch._foreach_add_([u.grad for u in penalty.us], pgrads, alpha=4.0 * lam)
+                loss = loss.detach() + lam * pen
+            else:
+                pen = loss.new_zeros(())
             opt.step()
-            return torch.stack([loss.detach(), pen.detach()])
+            return torch.stack([loss.detach(), pen])
 
         opt.zero_grad(set_to_none=True)  # backward in the graph allocates the gradients it replays into
         try:

@@ -74,18 +74,20 @@ class _HRAChainFn(torch.autograd.Function):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
             y = F.linear(x2, W, b) if lora_form else None
+            fused = backend == "triton" and lora_form and K.fuse_w(W)
             if backend == "torch":
                 A, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
-                At = F.linear(A, W) if lora_form else None  # (r, d_out) = (W U)ᵀ
-            else:  # one launch, At included
-                A, Mt, At, saved = K.triton_fwd(U, W.dtype, W if lora_form else None)
+            else:  # one launch (At = Ûᵀ Wᵀ included where ``fused``)
+                A, Mt, At, saved = K.triton_fwd(U, W.dtype, W if fused else None)
+            if lora_form and not fused:
+                At = F.linear(A, W)  # (r, d_out) = (W U)ᵀ
             Z = F.linear(x2, Mt)  # x M (N, r)
             if lora_form:
                 y.addmm_(Z, At)
             else:
                 At = None
                 y = F.linear(torch.addmm(x2, Z, A), W, b)  # x' = x + Z A
-        ctx.lora_form, ctx.backend = lora_form, backend
+        ctx.lora_form, ctx.backend, ctx.fused = lora_form, backend, fused
         ctx.W = W  # frozen (the caller checks): no version check needed, and one saved tensor fewer
         ctx.save_for_backward(x2, A, Mt, Z, At, *saved)
         return y
@@ -107,7 +109,7 @@ class _HRAChainFn(torch.autograd.Function):
             S = torch.mm(dZ.t(), x2)  # (r, d_in) = ∂L/∂Mᵀ
             if ctx.backend == "torch":  # Q's product is fused into the backward's first sum
                 dU = K.torch_bwd(saved, S, Qa, Qb, A, Mt)
-            elif ctx.lora_form:  # Q = (Zᵀ dy) W formed inside the kernel
+            elif ctx.fused:  # Q = (Zᵀ dy) W formed inside the kernel
                 dU = K.triton_bwd(saved, S, ZD=Qa, W=W, At=At)
             else:
                 dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))

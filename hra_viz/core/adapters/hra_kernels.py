@@ -55,7 +55,8 @@ _HALF = (torch.float16, torch.bfloat16)
 _BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton
 _TRITON: object | None = None  # the triton kernels module once imported; False if unavailable
 TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
-TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 2048, 32  # where ``auto`` picks them (measured, see backend_for)
+TRITON_AUTO_MAX_R = 32  # ``auto`` picks them up to this r (measured, see backend_for)
+TRITON_FUSE_MAX_D = 2048  # the kernels also form the products with W up to this d_in, d_out (else cuBLAS)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -90,16 +91,17 @@ def triton_available() -> bool:
 def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
     """``triton`` where it is the faster one (or forced), else ``torch``.
 
-    ``auto`` picks Triton on CUDA for U float32 with d ≤ 2048 and r ≤ 32, where the eager step is
-    launch-bound (H200, benchmarks/profile_gpu.py); its per-program reduction over d costs more GPU
-    time above. ``triton`` forces it wherever it can run (r ≤ 64).
+    ``auto`` picks Triton on CUDA for U float32 and r ≤ 32: one launch each way against the torch
+    back end's 6 + 8 calls (11 + 14 on the half-precision route), which is what an eager GPU step
+    pays for, on the H200's host (benchmarks/profile_gpu.py, host_costs.py). Above d = 2048 the W
+    products stay with cuBLAS (``fuse_w``). ``triton`` forces the kernels wherever they run (r ≤ 64).
     """
     if _BACKEND == "torch" or not U.is_cuda or torch.compiler.is_compiling():
         return "torch"
     d, r = U.shape
     ok = U.dtype == torch.float32 and cdt in (torch.float32, *_HALF) and r <= TRITON_MAX_R
     if _BACKEND == "auto":
-        ok = ok and d <= TRITON_AUTO_MAX_D and r <= TRITON_AUTO_MAX_R
+        ok = ok and r <= TRITON_AUTO_MAX_R
     if ok and _triton():
         return "triton"
     if _BACKEND == "triton":
@@ -190,6 +192,16 @@ def factors_bwd(saved, S: torch.Tensor, Q: torch.Tensor, backend: str) -> torch.
         return _triton().bwd(saved, S, Q)
     eye = torch.eye(Q.shape[0], dtype=Q.dtype, device=Q.device)
     return torch_bwd(saved[2:], S, eye, Q, saved[0], saved[1])
+
+
+def fuse_w(W: torch.Tensor) -> bool:
+    """Whether the Triton kernels also form the products with the frozen W (At = Ûᵀ Wᵀ, Q = (Zᵀ dy) W).
+
+    Each program of the kernels streams its slice of W through one serial loop: that saves two GEMM
+    launches where the step is bound by launches (d ≤ 2048), and costs GPU time above it, where
+    cuBLAS spreads the same products over the whole GPU (H200: 0.68 against 0.58 ms a step at
+    d = 4096, benchmarks/RESULTS.md)."""
+    return max(W.shape) <= TRITON_FUSE_MAX_D
 
 
 def triton_fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None):

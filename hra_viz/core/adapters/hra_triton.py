@@ -13,6 +13,7 @@ Importing this module fails where triton is missing; ``hra_kernels`` then uses t
 
 from __future__ import annotations
 
+import functools
 import os
 
 import torch
@@ -31,14 +32,14 @@ PREC: tl.constexpr = tl.constexpr("ieee")
 @triton.jit
 def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_wi,
                 R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
-                LOW_DOT: tl.constexpr):
+                LOW_DOT: tl.constexpr, LOG_R: tl.constexpr, BLOCK_RED: tl.constexpr):
     # OUT: (2, RR, D) = [Ûᵀ; Mᵀ] in the compute dtype; SMALL: [Γ (RR²), ÛᵀÛ (RR²), ‖u_i‖ (RR)] float32
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
     gram = tl.zeros((R, R), dtype=tl.float32)
-    for d0 in range(0, D, BLOCK_D):  # UᵀU over all of d
-        dd = d0 + tl.arange(0, BLOCK_D)
+    for d0 in range(0, D, BLOCK_RED):  # UᵀU over all of d
+        dd = d0 + tl.arange(0, BLOCK_RED)
         m = (dd[:, None] < D) & cmask[None, :]
         u = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
         gram += tl.dot(tl.trans(u), u, input_precision=PREC)
@@ -47,15 +48,16 @@ def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_w
     n_c = tl.where(cmask, tl.sqrt(tl.sum(tl.where(eye, gram, 0.0), axis=0)), 1.0)
     gn = gram / (n_r[:, None] * n_c[None, :])  # ÛᵀÛ
     Ts = tl.where(rr[:, None] < rr[None, :], gn, 0.0)  # striu(ÛᵀÛ)
-    # X = T⁻¹, T = ½I + Ts, by back substitution: X_i = 2 (e_i − Ts_i X), i = R−1 … 0
-    X = tl.zeros((R, R), dtype=tl.float32)
-    for k in range(R):
-        i = R - 1 - k
-        sel = rr[:, None] == i
-        t_i = tl.sum(tl.where(sel, Ts, 0.0), axis=0)  # row i of Ts, indexed by column
-        acc = tl.sum(t_i[:, None] * X, axis=0)  # Σ_j Ts_ij X_j
-        x_i = 2.0 * (tl.where(rr == i, 1.0, 0.0) - acc)
-        X = tl.where(sel, x_i[None, :], X)
+    # X = T⁻¹, T = ½I + Ts, by recursive block inversion in log2(R) levels of two dots each (as
+    # accurate as back substitution, which took R dependent steps): X starts as the inverse of T's
+    # 1 × 1 diagonal blocks; a level joins pairs of b × b blocks, [[A, B], [0, C]]⁻¹ =
+    # [[A⁻¹, −A⁻¹ B C⁻¹], [0, C⁻¹]], i.e. X ← X − X E X with E = the B blocks of T.
+    X = tl.where(eye, 2.0, 0.0)
+    for level in tl.static_range(LOG_R):
+        b = 1 << level
+        E = tl.where(((rr[:, None] // (2 * b)) == (rr[None, :] // (2 * b)))
+                     & ((rr[:, None] // b) != (rr[None, :] // b)), Ts, 0.0)
+        X = X - tl.dot(tl.dot(X, E, input_precision="ieee"), X, input_precision="ieee")
     Gm = tl.where(cmask[:, None] & cmask[None, :], -X, 0.0)  # Γ, zero outside r × r
     Gt = tl.trans(Gm)
     for start in range(pid * BLOCK_OUT, D, NPROG * BLOCK_OUT):  # this program's columns
@@ -95,7 +97,7 @@ def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_w
 @triton.jit
 def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, s_wo, s_wi,
                 R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
-                LOW_DOT: tl.constexpr):
+                LOW_DOT: tl.constexpr, BLOCK_RED: tl.constexpr):
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
@@ -107,8 +109,8 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, 
     # B1 = S Û (r × r) and cQ = rowsum(Q ⊙ Ûᵀ), over all of d
     B1 = tl.zeros((R, R), dtype=tl.float32)
     cQ = tl.zeros((R,), dtype=tl.float32)
-    for d0 in range(0, D, BLOCK_D):
-        dd = d0 + tl.arange(0, BLOCK_D)
+    for d0 in range(0, D, BLOCK_RED):
+        dd = d0 + tl.arange(0, BLOCK_RED)
         m = (dd[:, None] < D) & cmask[None, :]
         o = rr[None, :] * D + dd[:, None]
         uh = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
@@ -119,8 +121,8 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, 
             qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
             cQ += tl.sum(qb * uh, axis=0)
     if HAS_W:  # diag(Q Û) = diag(ZD W Û) = rowsum(ZD ⊙ At), over d_out
-        for o0 in range(0, D_OUT, BLOCK_D):
-            oc = o0 + tl.arange(0, BLOCK_D)
+        for o0 in range(0, D_OUT, BLOCK_RED):
+            oc = o0 + tl.arange(0, BLOCK_RED)
             m = (oc[:, None] < D_OUT) & cmask[None, :]
             o = rr[None, :] * D_OUT + oc[:, None]
             zd = tl.load(ZD + o, mask=m, other=0.0).to(tl.float32)
@@ -164,35 +166,74 @@ _FAST: dict = {}  # (kernel, specialisation) → the compiled kernel, launched w
 FAST_LAUNCH = os.environ.get("HRA_VIZ_TRITON_FAST", "1") != "0"  # 0: triton's JIT launcher every call
 
 
-def _spec(a) -> tuple:
-    """What triton specialises a kernel argument on: a tensor's dtype and 16-byte alignment, an int's
-    being 1, a multiple of 16, or beyond int32."""
-    if isinstance(a, torch.Tensor):
-        return (a.dtype, a.data_ptr() % 16 == 0)
-    return (a == 1, a % 16 == 0, a >= 2**31)
+def _lean(k):
+    """(run, function, packed_metadata) of a compiled kernel: what ``k[grid](*args)`` passes to its C
+    launcher, fetched once (or None where this triton's CompiledKernel lacks them)."""
+    try:
+        k._init_handles()
+        return k.run, k.function, k.packed_metadata
+    except Exception:  # noqa: BLE001 - another triton: launch through k[grid]
+        return None
 
 
-def _launch(kernel, nprog: int, args: tuple, consts: dict) -> None:
-    """``kernel[(nprog,)](*args, **consts)``; repeated calls with the same specialisation launch the
-    compiled kernel directly. In an eager GPU step the JIT's per-call argument binding costs as much
-    host time as an ATen op: this is the layer's launch-bound regime (d ≤ 2048)."""
+def _hooks_set() -> bool:
+    """A launch hook (triton's profiler, proton) is installed: launch through k[grid], which calls it."""
+    rt = getattr(getattr(triton, "knobs", None), "runtime", None)
+    if rt is not None:
+        return rt.launch_enter_hook is not None or rt.launch_exit_hook is not None
+    from triton.compiler.compiler import CompiledKernel
+
+    return getattr(CompiledKernel, "launch_enter_hook", None) is not None
+
+
+_raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+
+
+def _launch(kernel, nprog: int, args: tuple, consts: dict, key: tuple) -> None:
+    """``kernel[(nprog,)](*args, **consts)``; repeated calls with the same ``key`` call the compiled
+    kernel's C launcher directly, with the raw current stream. In an eager GPU step the JIT's per-call
+    argument binding and ``CompiledKernel.__getitem__`` cost as much host time as an ATen op each: this
+    is the layer's launch-bound regime.
+
+    ``key`` must determine everything triton specialises the kernel on (every tensor's dtype and
+    16-byte alignment, every int's being 1 or a multiple of 16): the callers pass the ints
+    themselves, the dtypes, and the alignment of the tensors they did not allocate (fresh CUDA
+    allocations are always aligned)."""
     if not FAST_LAUNCH:
         kernel[(nprog,)](*args, **consts)
         return
-    key = (kernel, tuple(_spec(a) for a in args), tuple(consts.values()))
-    k = _FAST.get(key)
-    if k is None:
+    cv = tuple(consts.values())
+    key = (kernel, key, cv)
+    ent = _FAST.get(key)
+    if ent is None:
         k = kernel[(nprog,)](*args, **consts)  # compiles once, and returns the compiled kernel
         if hasattr(k, "__getitem__"):
-            _FAST[key] = k
+            _FAST[key] = (k, _lean(k))
         return
-    k[(nprog, 1, 1)](*args, *consts.values(), stream=torch.cuda.current_stream(args[0].device).cuda_stream)
+    k, lean = ent
+    dev = args[0].get_device()
+    stream = _raw_stream(dev) if _raw_stream is not None else torch.cuda.current_stream(dev).cuda_stream
+    if lean is not None and not _hooks_set():
+        run, function, packed = lean
+        run(nprog, 1, 1, stream, function, packed, None, None, None, *args, *cv)
+    else:
+        k[(nprog, 1, 1)](*args, *cv, stream=stream)
 
 
+@functools.lru_cache(maxsize=256)
 def _config(d: int, r: int, d_out: int = 0):
-    """(padded r, rows per reduction step, rows per program, programs): one program per 64 rows."""
-    R = max(16, triton.next_power_of_2(r))
-    return R, 64, 64, triton.cdiv(max(d, d_out), 64)
+    """(padded r, rows per product step, rows per program, programs, log2 R, rows per reduction
+    step): one program per 64 rows; the reductions over all of d (which every program repeats) take
+    up to 256 rows a step, as many as a (rows × R) float32 tile of 4096 values allows. Plain Python,
+    cached: on the H200's host ``triton.cdiv`` and ``triton.next_power_of_2`` went through triton's JIT
+    dispatch, ~36 µs a ``_config`` call (cProfile in benchmarks/host_costs.py)."""
+    R = max(16, _pow2(r))
+    red = min(max(64, 4096 // R), max(64, _pow2(max(d, d_out))))
+    return R, 64, 64, -(-max(d, d_out) // 64), R.bit_length() - 1, red
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
 
 
 def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
@@ -203,13 +244,15 @@ def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
     small = torch.empty(2 * r * r + r, device=U.device, dtype=torch.float32)
     d_out = 0 if W is None else W.shape[0]
     At = None if W is None else torch.empty((r, d_out), device=U.device, dtype=cdt)
-    R, bd, bo, nprog = _config(d, r, d_out)
+    R, bd, bo, nprog, log_r, red = _config(d, r, d_out)
+    su, sw = U.stride(), ((0, 0) if W is None else W.stride())
+    key = (d, r, d_out, su, sw, U.dtype, cdt, None if W is None else (W.dtype, W.data_ptr() % 16 == 0),
+           U.data_ptr() % 16 == 0)
     _launch(_fwd_kernel, nprog,
             (U, out, small, out if W is None else W, out if At is None else At,
-             d, r, U.stride(0), U.stride(1), nprog, d_out,
-             0 if W is None else W.stride(0), 0 if W is None else W.stride(1)),
+             d, r, su[0], su[1], nprog, d_out, sw[0], sw[1]),
             dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=W is not None,
-                 LOW_DOT=cdt != torch.float32 and not _INTERPRET))
+                 LOW_DOT=cdt != torch.float32 and not _INTERPRET, LOG_R=log_r, BLOCK_RED=red), key)
     Ut, Mt = out.unbind(0)
     return Ut, Mt, At, (U, small)
 
@@ -228,15 +271,20 @@ def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None
     S = S.contiguous()
     has_w = W is not None
     d_out = W.shape[0] if has_w else 0
-    R, bd, bo, nprog = _config(d, r)
+    R, bd, bo, nprog, _, _ = _config(d, r)  # one program per 64 rows of dU
+    red = _config(d, r, d_out)[5]  # the reductions run over d and d_out
     if has_w:
         ZD, At = ZD.contiguous(), At.contiguous()
     else:
         Q = Q.contiguous()
+    su, sw = U.stride(), (W.stride() if has_w else (0, 0))
+    # S, Q, ZD, At: products made in this step (fresh, aligned) or their contiguous copies
+    key = (d, r, d_out, su, sw, U.dtype, S.dtype, (S if has_w else Q).dtype,
+           (W.dtype, W.data_ptr() % 16 == 0, ZD.dtype, At.dtype) if has_w else None, U.data_ptr() % 16 == 0,
+           (S if has_w else Q).data_ptr() % 16 == 0, S.data_ptr() % 16 == 0)
     _launch(_bwd_kernel, nprog,
-            (S, S if has_w else Q, U, small, dU, d, r, U.stride(0), U.stride(1), nprog,
-             ZD if has_w else S, W if has_w else S, At if has_w else S, d_out,
-             W.stride(0) if has_w else 0, W.stride(1) if has_w else 0),
+            (S, S if has_w else Q, U, small, dU, d, r, su[0], su[1], nprog,
+             ZD if has_w else S, W if has_w else S, At if has_w else S, d_out, sw[0], sw[1]),
             dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=has_w,
-                 LOW_DOT=S.dtype != torch.float32 and not _INTERPRET))
+                 LOW_DOT=S.dtype != torch.float32 and not _INTERPRET, BLOCK_RED=red), key)
     return dU
