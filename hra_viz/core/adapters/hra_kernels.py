@@ -55,7 +55,7 @@ _HALF = (torch.float16, torch.bfloat16)
 _BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton
 _TRITON: object | None = None  # the triton kernels module once imported; False if unavailable
 TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
-TRITON_AUTO_MAX_R = 32  # ``auto`` picks them up to this r (measured, see backend_for)
+TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 4096, 32  # where ``auto`` picks them (measured, see backend_for)
 TRITON_FUSE_MAX_D = 2048  # the kernels also form the products with W up to this d_in, d_out (else cuBLAS)
 
 
@@ -91,17 +91,19 @@ def triton_available() -> bool:
 def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
     """``triton`` where it is the faster one (or forced), else ``torch``.
 
-    ``auto`` picks Triton on CUDA for U float32 and r ≤ 32: one launch each way against the torch
-    back end's 6 + 8 calls (11 + 14 on the half-precision route), which is what an eager GPU step
-    pays for, on the H200's host (benchmarks/profile_gpu.py, host_costs.py). Above d = 2048 the W
-    products stay with cuBLAS (``fuse_w``). ``triton`` forces the kernels wherever they run (r ≤ 64).
+    ``auto`` picks Triton on CUDA for U float32, d ≤ 4096 and r ≤ 32: one launch each way against
+    the torch back end's 6 + 8 calls (11 + 14 on the half-precision route), which is what an eager GPU
+    step pays for on the H200's host (benchmarks/profile_gpu.py, host_costs.py). Above d = 2048 the
+    W products stay with cuBLAS (``fuse_w``); above d = 4096 the step is bound by the GPU, where the
+    kernels' serial reductions over d cost more than the torch calls (benchmarks/RESULTS.md).
+    ``triton`` forces the kernels wherever they run (r ≤ 64).
     """
     if _BACKEND == "torch" or not U.is_cuda or torch.compiler.is_compiling():
         return "torch"
     d, r = U.shape
     ok = U.dtype == torch.float32 and cdt in (torch.float32, *_HALF) and r <= TRITON_MAX_R
     if _BACKEND == "auto":
-        ok = ok and r <= TRITON_AUTO_MAX_R
+        ok = ok and d <= TRITON_AUTO_MAX_D and r <= TRITON_AUTO_MAX_R
     if ok and _triton():
         return "triton"
     if _BACKEND == "triton":

@@ -176,14 +176,21 @@ def _lean(k):
         return None
 
 
-def _hooks_set() -> bool:
-    """A launch hook (triton's profiler, proton) is installed: launch through k[grid], which calls it."""
+def _hooks() -> tuple:
+    """(enter, exit) launch hooks as triton passes them to its launcher: None in older tritons, a
+    ``HookChain`` (empty unless a profiler such as proton registered one) from triton 3.5 on."""
     rt = getattr(getattr(triton, "knobs", None), "runtime", None)
     if rt is not None:
-        return rt.launch_enter_hook is not None or rt.launch_exit_hook is not None
+        return rt.launch_enter_hook, rt.launch_exit_hook
     from triton.compiler.compiler import CompiledKernel
 
-    return getattr(CompiledKernel, "launch_enter_hook", None) is not None
+    return (getattr(CompiledKernel, "launch_enter_hook", None),
+            getattr(CompiledKernel, "launch_exit_hook", None))
+
+
+def _hooks_set(enter) -> bool:
+    """A launch hook is installed: launch through k[grid], which builds the metadata it is given."""
+    return enter is not None and bool(getattr(enter, "calls", True))
 
 
 _raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None)
@@ -213,9 +220,10 @@ def _launch(kernel, nprog: int, args: tuple, consts: dict, key: tuple) -> None:
     k, lean = ent
     dev = args[0].get_device()
     stream = _raw_stream(dev) if _raw_stream is not None else torch.cuda.current_stream(dev).cuda_stream
-    if lean is not None and not _hooks_set():
+    enter, leave = _hooks()
+    if lean is not None and not _hooks_set(enter):
         run, function, packed = lean
-        run(nprog, 1, 1, stream, function, packed, None, None, None, *args, *cv)
+        run(nprog, 1, 1, stream, function, packed, None, enter, leave, *args, *cv)
     else:
         k[(nprog, 1, 1)](*args, *cv, stream=stream)
 
