@@ -25,12 +25,14 @@ Back ends, selected per call by :func:`backend_for`:
   0.75 % on a small bf16 model, tests/test_precision.py), and float16's range could not hold raw
   norms. Every device.
 * ``triton``  one fused Triton kernel forward and one backward (CUDA, U float32, r ≤ 64). In the
-  LoRA form they also form the products with the frozen W (At = Ûᵀ Wᵀ forward, Q = (Zᵀ dy) W
-  backward), so an eager step makes LoRA's number of GEMMs. Γ by back substitution in registers;
-  tested against the torch back end and float64 on the GPU (tests/test_gpu_graphs.py), and on a CPU
-  under ``TRITON_INTERPRET=1``. Each program reduces over all of d, so the kernels' GPU time grows
-  with d·r: ``auto`` uses them where the step is launch-bound, d ≤ 2048 and r ≤ 32 (H200,
-  benchmarks/RESULTS.md); above, the torch calls cost less GPU time and the host's launches overlap.
+  LoRA form with d_in, d_out ≤ 2048 they also form the products with the frozen W (At = Ûᵀ Wᵀ
+  forward, Q = (Zᵀ dy) W backward), so an eager step makes LoRA's number of GEMMs; above that cuBLAS
+  forms them (``fuse_w``). Γ by recursive block inversion in registers; tested against the torch
+  back end and float64 on the GPU (tests/test_gpu_graphs.py), and on a CPU under
+  ``TRITON_INTERPRET=1``. Each program reduces over all of d, so the kernels' GPU time grows with
+  d·r: ``auto`` uses them for d ≤ 4096 and r ≤ 32, where the eager step is bound by the host's
+  launches (H200, benchmarks/RESULTS.md); above, the step is bound by the GPU and the torch calls
+  cost it less time.
 
 Under ``torch.compile`` the layer does not use either (``HRALinear.forward``): plain differentiable
 ops, which Inductor fuses itself.

@@ -1,11 +1,12 @@
 """Fused Triton kernels for the r × r part of the HRA layer (see ``hra_kernels`` for the maths).
 
 One launch forward, one backward. Each program first reduces over all of d (ÛᵀÛ forward; S Û and
-diag(Q Û) backward), does the r × r algebra in registers (Γ by back substitution in float32), then
-writes its share of the d columns. With the frozen W given (the layer's LoRA form) the forward also
-writes At = Ûᵀ Wᵀ and the backward forms Q = (Zᵀ dy) W block by block, so W is read once per launch
-and the step needs no separate GEMM for either. The reduction is repeated by every program, one
-serial loop over d, so GPU time grows with d·r: ``hra_kernels`` picks these kernels for d ≤ 2048.
+diag(Q Û) backward), does the r × r algebra in registers (Γ by recursive block inversion in float32,
+2·log2 R dots), then writes its share of the d columns. With the frozen W given (the layer's LoRA
+form, d ≤ 2048) the forward also writes At = Ûᵀ Wᵀ and the backward forms Q = (Zᵀ dy) W block by
+block, so W is read once per launch and the step needs no separate GEMM for either. The reduction is
+repeated by every program, one serial loop over d, so GPU time grows with d·r: ``hra_kernels`` picks
+these kernels for d ≤ 4096.
 
 Layouts: U (d, r) with any strides; Ûᵀ, Mᵀ (r, d) rows out, S, Q (r, d) rows in, dU (d, r) out.
 Importing this module fails where triton is missing; ``hra_kernels`` then uses the torch path.
