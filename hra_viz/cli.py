@@ -2,9 +2,9 @@
 
 train: one run with a progress bar; writes metrics (every step) and summary as CSV or JSON, and
        ``curves.html`` (loss and accuracies) as a standalone plotly page.
-sweep: a grid of runs; writes one tidy table (CSV or JSON) and ``sweep.html`` (target accuracy
-       and retention against trainable parameters); ``--recommend`` prints the recommended chain
-       length and its evidence.
+sweep: a grid of runs; writes one tidy table (CSV or JSON) and ``sweep.html`` (target and source
+       accuracy against trainable parameters; with several seeds, their means with 95 % CIs and
+       every seed as a dot); ``--recommend`` prints the recommended chain length and its evidence.
 pilot: methods × seeds on one task; prints means with 95 % CIs and the verdict, writes the numbers
        (``--json``) and the meeting report (``--report``, one self-contained HTML file, EN or JA).
 sweep and pilot run on the local process pool or, with ``--backend ray [--address ADDR]``, on Ray.

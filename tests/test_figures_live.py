@@ -44,3 +44,44 @@ def test_steps_for_tick_bounds():
     assert live.steps_for_tick(10.0, 4) == 1 and live.steps_for_tick(1e-9, 1) == live.MAX_STEPS_PER_TICK
 
 
+
+
+def test_sweep_scatter_draws_seed_means_with_their_confidence_intervals():
+    """The CLI's sweep.html: with several seeds per setting, the line joins the means and the error bars
+    are the 95 % Student-t interval of the mean (computed here with scipy); HRA over several λ gives one
+    line per λ; with one seed per setting the line is the runs themselves, without error bars."""
+    import pandas as pd
+    from scipy import stats as sps
+
+    from hra_viz.views.figures import sweep_scatter
+
+    rows = []
+    for method, params in (("hra", (384, 768)), ("lora", (660, 1320))):
+        for lam in ((0.0, 1e-3) if method == "hra" else (0.0,)):
+            for p in params:
+                for seed, acc in enumerate((0.5, 0.6, 0.8)):
+                    rows.append(dict(method=method, lam=lam, trainable_params=p, seed=seed, budget_r=p // 96,
+                                     target_acc=acc + p / 1e4 + lam, source_acc=0.9 - seed / 10,
+                                     status="finished (300 steps)"))
+    rows.append(dict(method="lora", lam=0.0, trainable_params=660, seed=3, budget_r=6, target_acc=0.1,
+                     source_acc=0.1, status="diverged at step 3"))  # not drawn
+    df = pd.DataFrame(rows)
+    fig = sweep_scatter(df)
+    main = {tr.name: tr for tr in fig.data if tr.xaxis == "x" and tr.mode == "lines+markers"}
+    assert set(main) == {"hra λ=0", "hra λ=0.001", "lora"}
+    lora = main["lora"]
+    for i, p in enumerate((660, 1320)):
+        vals = np.array([0.5, 0.6, 0.8]) + p / 1e4
+        half = sps.t.ppf(0.975, 2) * vals.std(ddof=1) / np.sqrt(3)
+        assert lora.x[i] == p and lora.y[i] == pytest.approx(vals.mean(), abs=1e-12)
+        assert lora.error_y.array[i] == pytest.approx(half, rel=1e-9)
+        assert lora.error_y.arrayminus[i] == pytest.approx(half, rel=1e-9)
+    a, b = main["hra λ=0"], main["hra λ=0.001"]
+    assert a.y[0] == pytest.approx(b.y[0] - 1e-3, abs=1e-12)  # the λ lines are not averaged together
+    assert a.x[0] < 384 < b.x[0]  # drawn a little apart
+    assert a.customdata[0][2] == b.customdata[0][2] == 384  # the hover keeps the true x
+    one = sweep_scatter(df[df["seed"] == 0])
+    lines = [tr for tr in one.data if tr.mode == "lines+markers" and tr.xaxis == "x"]
+    assert all(tr.error_y.array is None for tr in lines)
+    assert not any(tr.mode == "markers" for tr in one.data)
+    assert "95 % CI" in fig.layout.title.text and "95 % CI" not in one.layout.title.text

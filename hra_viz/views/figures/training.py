@@ -68,30 +68,72 @@ def training_curves(history: list[dict], title: str = "Training") -> go.Figure:
 def sweep_scatter(
     df: pd.DataFrame, x: str = "trainable_params", ys: tuple[str, ...] = ("target_acc", "source_acc")
 ) -> go.Figure:
-    """One panel per metric in ``ys`` against ``x`` (log axis), one colour per method, from ``sweep``."""
+    """One panel per metric in ``ys`` against ``x`` (log axis), one colour per method, from ``sweep``.
+
+    Where a setting ran with several seeds the line joins the means, with the 95 % confidence
+    interval of the mean as error bars (Student t, ``training.stats``) and every seed as a faint dot;
+    with one seed per setting it is the runs themselves. HRA rows swept over several λ are one line
+    per λ, in the λ colours of the regulariser page.
+    """
+    from hra_viz.training.stats import summarize
+
     fig = make_subplots(rows=1, cols=len(ys), subplot_titles=ys, horizontal_spacing=0.08)
     ok = df[df["status"].astype(str).str.startswith("finished")] if "status" in df else df
+    ok = ok.copy()
+    ok["series"] = ok["method"].astype(str)
+    hra = ok["series"] == "hra"
+    if "lam" in ok and ok.loc[hra, "lam"].nunique() > 1:
+        ok.loc[hra, "series"] = [f"hra λ={v:g}" for v in ok.loc[hra, "lam"]]
+    seeds = "seed" in ok and ok.groupby(["series", x])["seed"].nunique().max() > 1
+    lam_series = sorted({v for v in ok["series"] if v.startswith("hra λ=")}, key=lambda v: float(v[6:]))
     for c, y in enumerate(ys, start=1):
-        for method, g in ok.groupby("method", sort=False):
-            g = g.sort_values(x)
-            label = g["budget_r"].astype(str) if "budget_r" in g else None
+        for (series, method), g in ok.groupby(["series", "method"], sort=False):
+            color = (LAMBDA_COLORS[lam_series.index(series) % len(LAMBDA_COLORS)] if series in lam_series
+                     else METHOD_COLORS.get(str(method), "#000000"))
+            # the λ lines share their x (same r, same parameters): drawn a little apart, hover keeps x
+            dodge = (1.0 + 0.04 * (lam_series.index(series) - (len(lam_series) - 1) / 2)
+                     if series in lam_series else 1.0)
+            rows = []
+            for xv, cell in g.groupby(x, sort=True):
+                st = summarize(cell[y].tolist())
+                r = cell["budget_r"].iloc[0] if "budget_r" in cell else None
+                lo, hi = st["ci95"]
+                rows.append((xv, st["mean"], st["mean"] - lo if lo == lo else None,
+                             hi - st["mean"] if hi == hi else None, st["n"], r))
+            xs, means, minus, plus, ns, rs = zip(*rows, strict=True) if rows else ((),) * 6
+            err = None
+            if seeds:
+                err = dict(type="data", symmetric=False, array=[v or 0 for v in plus],
+                           arrayminus=[v or 0 for v in minus], thickness=1.2, width=4, color=color)
+                fig.add_trace(
+                    go.Scatter(x=g[x] * dodge, y=g[y], mode="markers", name=f"{series} (seeds)",
+                               legendgroup=series, showlegend=False, hoverinfo="skip",
+                               marker=dict(color=_hex_rgba(color, 0.35), size=5)),
+                    1,
+                    c,
+                )
             fig.add_trace(
                 go.Scatter(
-                    x=g[x],
-                    y=g[y],
+                    x=[v * dodge for v in xs],
+                    y=list(means),
+                    error_y=err,
                     mode="lines+markers",
-                    name=str(method),
-                    legendgroup=str(method),
+                    name=series,
+                    legendgroup=series,
                     showlegend=c == 1,
-                    text=label,
-                    marker=dict(color=METHOD_COLORS.get(str(method), "#000000")),
-                    hovertemplate=f"{method} r=%{{text}}<br>{x}=%{{x}}<br>{y}=%{{y:.3f}}<extra></extra>",
+                    customdata=[[str(rv), n, xv] for rv, n, xv in zip(rs, ns, xs, strict=True)],
+                    marker=dict(color=color),
+                    line=dict(color=color),
+                    hovertemplate=(f"{series} r=%{{customdata[0]}}<br>{x}=%{{customdata[2]}}"
+                                   + f"<br>{y}=%{{y:.3f}}"
+                                   + (" (mean of %{customdata[1]} seeds)" if seeds else "")
+                                   + "<extra></extra>"),
                 ),
                 1,
                 c,
             )
         fig.update_xaxes(type="log", title=x, row=1, col=c)
-    return _base(fig, "Sweep", 420)
+    return _base(fig, "Sweep" + (" (means of seeds, 95 % CI)" if seeds else ""), 420)
 
 
 def decision_boundary(
