@@ -72,46 +72,12 @@ SID = S.setdefault("_train_sid", uuid.uuid4().hex)  # this session in live.PLAYI
 RUNS_LOCK = S.setdefault("_train_runs_lock", threading.RLock())
 
 
-def _play():
-    S["train_playing"] = True
-
-
-def _pause():
-    S["train_playing"] = False
-
-
-def _step():
-    S["train_playing"] = False
-    with RUNS_LOCK:
-        for run in runs.values():
-            run.step(STEP_BUTTON)
-
-
-def _reset():
-    S.pop("train_settings", None)
-    S["train_playing"] = False
-
-
-playing = bool(S.get("train_playing")) and not all_done
-# Big fonts (presentation mode) need the whole width for the four buttons; the caption goes below.
-if ui.presenting():
-    b = [*st.columns([1, 1.1, 1.3, 1]), st.container()]
-else:
-    b = st.columns([1, 1, 1.4, 1, 3.2])
-b[0].button(
-    t("train.play", lang),
-    key="train_play",
-    on_click=_play,
-    disabled=playing or all_done,
-    type="primary",
-    width="stretch",
-)
-b[1].button(t("train.pause", lang), key="train_pause", on_click=_pause, disabled=not playing, width="stretch")
-b[2].button(
-    t("train.step", lang, k=STEP_BUTTON), key="train_step", on_click=_step, disabled=all_done, width="stretch"
-)
-b[3].button(t("train.reset", lang), key="train_reset", on_click=_reset, width="stretch")
-b[4].caption(
+playing = ui.transport(
+    "train",
+    runs,
+    RUNS_LOCK,
+    STEP_BUTTON,
+    all_done,
     t(
         "train.device",
         lang,
@@ -119,7 +85,7 @@ b[4].caption(
         methods=", ".join(t(f"method.{m}", lang) for m in methods),
         seed=seed,
         task=TASKS[task].description_ja if lang == "ja" else TASKS[task].description_en,
-    )
+    ),
 )
 
 

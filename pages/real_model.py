@@ -79,39 +79,15 @@ else:
 st.info(t("real.baseline", lang, acc=first_run.baseline["acc"], seed=seed), icon="📏")
 
 
-def _play():
-    S["real_playing"] = True
-
-
-def _pause():
-    S["real_playing"] = False
-
-
-def _step():
-    S["real_playing"] = False
-    with RUNS_LOCK:
-        for run in runs.values():
-            run.step(STEP_BUTTON)
-
-
-def _reset():
-    S.pop("real_settings", None)
-    S["real_playing"] = False
-
-
-playing = bool(S.get("real_playing")) and not all_done
-if ui.presenting():
-    b = [*st.columns([1, 1.1, 1.3, 1]), st.container()]
-else:
-    b = st.columns([1, 1, 1.4, 1, 3.2])
-b[0].button(t("train.play", lang), key="real_play", on_click=_play, disabled=playing or all_done,
-            type="primary", width="stretch")
-b[1].button(t("train.pause", lang), key="real_pause", on_click=_pause, disabled=not playing, width="stretch")
-b[2].button(t("train.step", lang, k=STEP_BUTTON), key="real_step", on_click=_step, disabled=all_done,
-            width="stretch")
-b[3].button(t("train.reset", lang), key="real_reset", on_click=_reset, width="stretch")
-b[4].caption(t("real.device", lang, device=device, methods=", ".join(t(f"method.{m}", lang) for m in methods),
-               seed=seed, folder=real.model_dir))
+playing = ui.transport(
+    "real",
+    runs,
+    RUNS_LOCK,
+    STEP_BUTTON,
+    all_done,
+    t("real.device", lang, device=device, methods=", ".join(t(f"method.{m}", lang) for m in methods),
+      seed=seed, folder=real.model_dir),
+)
 
 
 def _tick() -> None:

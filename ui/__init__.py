@@ -388,3 +388,46 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
     )
     st.subheader(titles[choice])
     sections[choice][1]()
+
+
+def transport(prefix: str, runs: dict, lock, step_k: int, all_done: bool, caption: str) -> bool:
+    """The Play / Pause / Step k / Reset row of a page that trains live; returns whether it is playing.
+
+    State lives in ``session_state[f"{prefix}_playing"]``; Reset drops ``f"{prefix}_settings"`` so
+    that the page builds its runs anew. Step takes ``lock``, which whoever steps the runs holds: a
+    script run that Streamlit abandons for a newer one may still be training.
+    """
+    S = st.session_state
+    lg = lang()
+
+    def _play():
+        S[f"{prefix}_playing"] = True
+
+    def _pause():
+        S[f"{prefix}_playing"] = False
+
+    def _step():
+        S[f"{prefix}_playing"] = False
+        with lock:
+            for run in runs.values():
+                run.step(step_k)
+
+    def _reset():
+        S.pop(f"{prefix}_settings", None)
+        S[f"{prefix}_playing"] = False
+
+    playing = bool(S.get(f"{prefix}_playing")) and not all_done
+    # Big fonts (presentation mode) need the whole width for the four buttons; the caption goes below.
+    if presenting():
+        b = [*st.columns([1, 1.1, 1.3, 1]), st.container()]
+    else:
+        b = st.columns([1, 1, 1.4, 1, 3.2])
+    b[0].button(t("train.play", lg), key=f"{prefix}_play", on_click=_play, disabled=playing or all_done,
+                type="primary", width="stretch")
+    b[1].button(t("train.pause", lg), key=f"{prefix}_pause", on_click=_pause, disabled=not playing,
+                width="stretch")
+    b[2].button(t("train.step", lg, k=step_k), key=f"{prefix}_step", on_click=_step, disabled=all_done,
+                width="stretch")
+    b[3].button(t("train.reset", lg), key=f"{prefix}_reset", on_click=_reset, width="stretch")
+    b[4].caption(caption)
+    return playing
