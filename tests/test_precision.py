@@ -446,9 +446,48 @@ def test_kernel_backend_switch_on_cpu():
             K.set_backend("auto")
     with pytest.raises(ValueError, match="backend must be"):
         K.set_backend("cuda")
+    assert K.use_node()
     # the generic entry points agree with the layer's own torch calls
     Ut, Mt, saved = K.factors_fwd(U, torch.float32, "torch")
     Uh = hh.normalize_columns(U.double())
     assert rel(K.gamma(saved, "torch"), hh.gamma_from_unit_rows(Uh.T)) < 1e-6
     # H − I = Aᵀ Mᵀ whatever the scaling the back end keeps (raw U here), against float64's Û Γ Ûᵀ
     assert rel(Ut.T @ Mt, Uh @ hh.gamma_from_unit_rows(Uh.T) @ Uh.T) < 1e-6
+
+
+@pytest.mark.parametrize("x_grad", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_aten_setting_runs_the_layer_as_plain_ops_with_the_same_result(x_grad, dtype):
+    """``HRA_VIZ_KERNELS=aten``: no hand-written node (the graph holds only ATen backward nodes), and
+    the same output and gradients as the node, both routes, against the float64 closed form."""
+    torch.manual_seed(0)
+    base = nn.Linear(48, 40).to(dtype)
+    out = {}
+    for name in ("auto", "aten"):
+        K.set_backend(name)
+        try:
+            layer = HRALinear(base, 6, init="random", generator=torch.Generator().manual_seed(0))
+            x = torch.randn(24, 48, dtype=dtype, generator=torch.Generator().manual_seed(1))
+            x.requires_grad_(x_grad)
+            y = layer(x)
+            names = set()
+            stack = [y.grad_fn]
+            while stack:
+                fn = stack.pop()
+                if fn is not None and type(fn).__name__ not in names:
+                    names.add(type(fn).__name__)
+                    stack += [f for f, _ in fn.next_functions]
+            assert any("HRAChainFn" in n for n in names) == (name == "auto"), names
+            y.square().mean().backward()
+            out[name] = (y.detach(), layer.u.grad, x.grad)
+        finally:
+            K.set_backend("auto")
+    layer = HRALinear(base, 6, init="random", generator=torch.Generator().manual_seed(0))
+    Un, G = hh.wy_factors(layer.u.detach().double())
+    W = base.weight.detach().double()
+    x64 = torch.randn(24, 48, dtype=dtype, generator=torch.Generator().manual_seed(1)).double()
+    y64 = x64 @ (W @ (torch.eye(48, dtype=torch.float64) + Un @ G @ Un.T)).T + base.bias.detach().double()
+    t = 1e-5 if dtype == torch.float32 else 1e-12
+    assert rel(out["auto"][0], y64) < t and rel(out["aten"][0], y64) < t
+    for a, b in zip(out["aten"], out["auto"], strict=True):
+        assert (a is None and b is None) or rel(a, b) < t

@@ -259,13 +259,14 @@ class HRALinear(_HRAMixin, nn.Module):
             x2 = x2.to(W.dtype)
         lora = self._lora_form(x, u, W)
         if (self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad)
-                and not torch.compiler.is_compiling()):
+                and not torch.compiler.is_compiling() and K.use_node()):
             y = _HRAChainFn.apply(x2, u, W, b, lora)
             if not flat:
                 y = y.reshape(*x.shape[:-1], self.out_features)
             return y if y.dtype == out_dtype else y.to(out_dtype)
-        # generic autograd path: the λ = ∞ variant (Q from QR), an unfrozen base layer, and torch.compile
+        # generic autograd path: the λ = ∞ variant (Q from QR), an unfrozen base layer, torch.compile
         # (plain differentiable ops, which Inductor fuses itself; the hand-written backward is for eager)
+        # and HRA_VIZ_KERNELS=aten
         with hh.no_autocast(dev):
             Un, G = self.factors()  # r × r algebra in U's dtype (float32 or better), forward and backward
             Mt = (G @ Un.T).to(W.dtype)  # M = Û Γᵀ, like the eager route: only Ûᵀ and Mᵀ are cast

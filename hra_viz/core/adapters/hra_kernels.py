@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 _HALF = (torch.float16, torch.bfloat16)
-_BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton
+_BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton | aten
 _TRITON: object | None = None  # the triton kernels module once imported; False if unavailable
 TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
 TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 4096, 32  # where ``auto`` picks them (measured, see backend_for)
@@ -67,11 +67,23 @@ def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
 
 
 def set_backend(name: str) -> None:
-    """``auto`` (Triton on CUDA when available), ``torch`` (ATen always) or ``triton`` (error if unusable)."""
+    """``auto`` (Triton on CUDA when available), ``torch`` (ATen always), ``triton`` (error if unusable),
+    or ``aten``: no hand-written node at all, the layer as plain differentiable ops (the route it takes
+    under torch.compile), whose backward autograd runs in C++ (see ``use_node``)."""
     global _BACKEND
-    if name not in ("auto", "torch", "triton"):
-        raise ValueError(f"backend must be 'auto', 'torch' or 'triton'; got {name!r}")
+    if name not in ("auto", "torch", "triton", "aten"):
+        raise ValueError(f"backend must be 'auto', 'torch', 'triton' or 'aten'; got {name!r}")
     _BACKEND = name
+
+
+def use_node() -> bool:
+    """Whether the eager layer uses its hand-written autograd node (every setting but ``aten``).
+
+    The node's forward and backward are Python: on a GPU host where an eager step is bound by launches,
+    a trivial Python node's forward + backward cost 124–193 µs (benchmarks/host_costs.py), while the
+    plain ops' backward runs in autograd's C++ engine with more, smaller kernels. ``aten`` is there to
+    measure that trade (``HRA_VIZ_KERNELS=aten python -m benchmarks.layers --device cuda``)."""
+    return _BACKEND != "aten"
 
 
 def _triton():
@@ -100,7 +112,7 @@ def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
     kernels' serial reductions over d cost more than the torch calls (benchmarks/RESULTS.md).
     ``triton`` forces the kernels wherever they run (r ≤ 64).
     """
-    if _BACKEND == "torch" or not U.is_cuda or torch.compiler.is_compiling():
+    if _BACKEND in ("torch", "aten") or not U.is_cuda or torch.compiler.is_compiling():
         return "torch"
     d, r = U.shape
     ok = U.dtype == torch.float32 and cdt in (torch.float32, *_HALF) and r <= TRITON_MAX_R
