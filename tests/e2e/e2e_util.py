@@ -256,6 +256,21 @@ def trace_len(page, chart_key: str, name: str, xaxis: str | None = None) -> int:
     )
 
 
+def drawn_trace_len(
+    page, chart_key: str, name: str, xaxis: str | None = None, timeout_ms: int = 30_000
+) -> int:
+    """``trace_len`` once the chart is drawn: an idle script does not mean plotly has drawn its charts
+    yet (right after a page load, ``trace_len`` can still read -1)."""
+    page.wait_for_function(
+        "(key) => { const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);"
+        " return !!(el && el._fullData); }",
+        arg=chart_key,
+        polling=100,
+        timeout=timeout_ms,
+    )
+    return trace_len(page, chart_key, name, xaxis)
+
+
 def trace_xy(page, chart_key: str, name: str, xaxis: str) -> tuple[list, list]:
     return page.evaluate(
         """([key, name, xaxis]) => {

@@ -4,7 +4,7 @@ import zipfile
 from io import BytesIO
 
 import pytest
-from e2e_util import exceptions, goto, screenshot, trace_len, trace_xy, wait_idle
+from e2e_util import drawn_trace_len, exceptions, goto, screenshot, trace_len, trace_xy, wait_idle
 
 CURVES = "fig_live_curves"
 
@@ -55,7 +55,7 @@ def _click(page, key: str) -> None:
 def test_play_pause_step_r_and_shared_url(browser, page, base_url):
     goto(page, f"{base_url}/training?steps=2000&r=8")
     assert exceptions(page) == []
-    assert _n(page) == 0
+    assert drawn_trace_len(page, CURVES, "HRA", "x2") == 0
     _click(page, "train_play")
     _wait_n(page, "n >= 2")  # the run_every timer fires and the chart grows: at least two new points
     _wait_n(page, f"n >= {_n(page) + 2}")  # ... and keeps growing

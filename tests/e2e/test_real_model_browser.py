@@ -1,7 +1,7 @@
 """The page "A real model" in a real browser, English and Japanese: it renders, Play advances, Pause stops."""
 
 import pytest
-from e2e_util import exceptions, goto, main_text, screenshot, trace_len, wait_idle
+from e2e_util import drawn_trace_len, exceptions, goto, main_text, screenshot, trace_len, wait_idle
 
 CURVES = "fig_real_curves"
 
@@ -15,7 +15,7 @@ def test_real_model_play_advances(page, base_url, lang, title):
     goto(page, f"{base_url}/real-model?lang={lang}&real_steps=1000&real_top_k=1")
     assert exceptions(page) == []
     assert title in main_text(page)
-    assert _n(page) == 0
+    assert drawn_trace_len(page, CURVES, "HRA", "x") == 0
     page.locator(".st-key-real_play button").click()
     page.wait_for_function(
         f"""() => {{
