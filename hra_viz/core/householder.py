@@ -205,7 +205,9 @@ class OrthogonalityPenalty:
     the penalty depends on U alone, so a training loop that owns its update adds these to U.grad
     after the task loss's backward, which is the gradient of task + scale · P. That saves the
     penalty's autograd node and the engine's work for it, which a small model's step pays every
-    step. The U's of one shape, dtype and device are stacked: ten calls per group in all.
+    step. The U's of one shape, dtype and device are stacked: ten calls per group in all. A zero
+    column (no mirror, H undefined) makes P and the gradients NaN, which a training loop's
+    divergence check catches, as it catches the layer's own NaN output.
     """
 
     def __init__(self, Us):
