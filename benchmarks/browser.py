@@ -40,6 +40,7 @@ interactive ≤ 2 s on a warm server, first point ≤ 0.5 s after Play, no tick 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -305,6 +306,32 @@ def machine() -> str:
     )
 
 
+@contextlib.contextmanager
+def app_and_minimal(tag: str):
+    """The app as `make run` serves it (default studies warmed at start-up) and a minimal Streamlit page
+    beside it, in one run, and Chromium once the warm-up is done: yields (server, minimal, browser,
+    warm-up seconds). Stops all of it on the way out, on SIGTERM too."""
+    from playwright.sync_api import sync_playwright
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops server and browser
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-{tag}-{os.getpid()}.log"
+    server = start_server(ROOT / ".cache" / "hra_viz", log, env_extra={"HRA_VIZ_WARM": "1"})  # as `make run`
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-minimal-{os.getpid()}"
+    minimal = start_server(ROOT / ".cache" / "hra_viz", tmp / "server.log", script=minimal_script(tmp))
+    pw = sync_playwright().start()
+    browser = None
+    try:
+        warm_s = wait_warmup(server)  # the default studies, computed once at start-up
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield server, minimal, browser, warm_s
+    finally:
+        if browser is not None:
+            browser.close()
+        pw.stop()
+        server.stop()
+        minimal.stop()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -319,22 +346,11 @@ def main(argv=None) -> int:
     if args.trace:
         return main_trace(args, argv)
 
-    from playwright.sync_api import sync_playwright
-
     paths = args.pages if args.pages is not None else page_paths()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops server and browser
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-bench-{os.getpid()}.log"
     mach = machine()
-    server = start_server(ROOT / ".cache" / "hra_viz", log, env_extra={"HRA_VIZ_WARM": "1"})  # as `make run`
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-minimal-{os.getpid()}"
-    minimal = start_server(ROOT / ".cache" / "hra_viz", tmp / "server.log", script=minimal_script(tmp))
-    url = server.url
-    pw = sync_playwright().start()
-    browser = None
-    try:
-        warm_s = wait_warmup(server)  # the default studies, computed once at start-up
+    with app_and_minimal("bench") as (server, minimal, browser, warm_s):
+        url, log = server.url, server.log
         print(f"  warm-up done {warm_s:.1f} s after the server was healthy", flush=True)
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         # Warm: every page once (base models, cached results, first imports of each page script).
         for p in paths:
             interactive_s(browser, f"{url}/{p}")
@@ -357,12 +373,6 @@ def main(argv=None) -> int:
         play_url = f"{url}/training?steps={PLAY_STEPS}"
         plays = [play_timing(browser, play_url, args.watch) for _ in range(args.repeats)]
         print("  play " + " ".join(f"{x['first_s']:.2f}/{x['max_gap_s']:.2f}" for x in plays), flush=True)
-    finally:
-        if browser is not None:
-            browser.close()
-        pw.stop()
-        server.stop()
-        minimal.stop()
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     if "Traceback (most recent call last)" in log.read_text(errors="replace"):
         print(f"warning: the server log has a traceback: {log}", file=sys.stderr)
@@ -454,34 +464,17 @@ def traced_load(browser, url: str) -> dict:
 
 
 def main_trace(args, argv) -> int:
-    from playwright.sync_api import sync_playwright
-
     paths = args.pages if args.pages is not None else page_paths()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-trace-{os.getpid()}.log"
     mach = machine()
-    server = start_server(ROOT / ".cache" / "hra_viz", log, env_extra={"HRA_VIZ_WARM": "1"})
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"hra-viz-minimal-{os.getpid()}"
-    minimal = start_server(ROOT / ".cache" / "hra_viz", tmp / "server.log", script=minimal_script(tmp))
-    urls = {"minimal page": minimal.url + "/", **{f"/{p}": f"{server.url}/{p}" for p in paths}}
-    pw = sync_playwright().start()
-    browser = None
-    res: dict[str, list[dict]] = {k: [] for k in urls}
-    try:
-        wait_warmup(server)
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    with app_and_minimal("trace") as (server, minimal, browser, _):
+        urls = {"minimal page": minimal.url + "/", **{f"/{p}": f"{server.url}/{p}" for p in paths}}
+        res: dict[str, list[dict]] = {k: [] for k in urls}
         for u in urls.values():  # warm, as in the timings
             interactive_s(browser, u)
         for _ in range(args.repeats):
             for name, u in urls.items():
                 res[name].append(traced_load(browser, u))
                 print(f"  {name}: ready {res[name][-1]['ready_s']:.2f} s", flush=True)
-    finally:
-        if browser is not None:
-            browser.close()
-        pw.stop()
-        server.stop()
-        minimal.stop()
 
     def med(name, f):
         return statistics.median(f(x) for x in res[name])
