@@ -171,19 +171,16 @@ def orthogonality_penalty_sum(Us) -> torch.Tensor:
     hand-written backward (a batched product each way), not one node per layer. Without gradients
     (and under ``torch.compile``) it is the plain formula.
     """
+    groups, _ = _group(Us)
     terms = []
-    Us = list(Us)
-    with no_autocast(_first(Us).device.type):  # under autocast Ûᵀ Û would drop to half precision
-        for group in _groups(Us):
+    with no_autocast(groups[0][0].device.type):  # under autocast Ûᵀ Û would drop to half precision
+        for group in groups:
             if (torch.is_grad_enabled() and any(U.requires_grad for U in group)
                     and not torch.compiler.is_compiling()):
                 terms.append(_PenaltyFn.apply(*group))
-                continue
-            X = torch.stack(group)
-            Un = X / torch.linalg.vector_norm(X, dim=1, keepdim=True).clamp_min(1e-12)
-            eye = torch.eye(X.shape[2], dtype=X.dtype, device=X.device)
-            terms.append(((eye - Un.mT @ Un) ** 2).sum())
-    return _total(terms)
+            else:
+                terms.append(torch.linalg.vector_norm(_unit_gram(group, clamp=True)[2]).square())
+    return terms[0] if len(terms) == 1 else torch.stack([t.to(terms[0].dtype) for t in terms]).sum()
 
 
 @torch.no_grad()
@@ -212,20 +209,8 @@ class OrthogonalityPenalty:
 
     def __init__(self, Us):
         self.us = list(Us)
-        keys: dict[tuple, int] = {}
-        groups: list[list[torch.Tensor]] = []
-        self._order = []  # (group, position in it) of each U, in the order given
-        for U in self.us:
-            _check_u(U)
-            gi = keys.setdefault((U.shape, U.dtype, U.device), len(groups))
-            if gi == len(groups):
-                groups.append([])
-            self._order.append((gi, len(groups[gi])))
-            groups[gi].append(U)
-        if not groups:
-            raise ValueError("the orthogonality penalty needs at least one U")
-        self._single = len(groups) == 1
-        self._groups = [(g, _minus_i(g[0].shape[1], g[0].dtype, g[0].device)) for g in groups]
+        groups, self._order = _group(self.us)
+        self._groups = [(g, _minus_i(g[0].shape[1], g[0].dtype, g[0].device)) for g in groups]  # −I once
         self._device_type = self.us[0].device.type
 
     @torch.no_grad()
@@ -254,64 +239,66 @@ class OrthogonalityPenalty:
         norms, per_group = [], []
         with no_autocast(self._device_type):
             for group, minus_i in self._groups:
-                X = group[0].unsqueeze(0) if len(group) == 1 else torch.stack(group)  # (L, d, r)
-                n = torch.linalg.vector_norm(X, dim=1, keepdim=True)  # (L, 1, r)
-                Un = X / n
-                R = torch.baddbmm(minus_i, Un.mT, Un)  # ÛᵀÛ − I
+                n, Un, R = _unit_gram(group, clamp=False, minus_i=minus_i)
                 norms.append(torch.linalg.vector_norm(R))  # √P of the group
-                dUn = torch.bmm(Un, R)  # ∂P/∂Û / 4
-                c = (dUn * Un).sum(1, keepdim=True)  # diag(Ûᵀ dÛ)
-                per_group.append(dUn.addcmul_(Un, c, value=-1.0).div_(n).unbind(0))  # through Û = U/‖U‖
-        if self._single:
-            return norms, list(per_group[0])
+                per_group.append(_quarter_grad(n, Un, R).unbind(0))
         return norms, [per_group[gi][i] for gi, i in self._order]
 
 
-def _first(Us) -> torch.Tensor:
-    for U in Us:
-        return U
-    raise ValueError("the orthogonality penalty needs at least one U")
-
-
-def _groups(Us) -> list[list[torch.Tensor]]:
-    """The U's by (shape, dtype, device): each group is stacked into one batched computation."""
-    groups: dict[tuple, list[torch.Tensor]] = {}
+def _group(Us) -> tuple[list[list[torch.Tensor]], list[tuple[int, int]]]:
+    """The U's by (shape, dtype, device), each group to be stacked into one batched computation, and
+    (group, position in it) of each U in the order given."""
+    keys: dict[tuple, int] = {}
+    groups: list[list[torch.Tensor]] = []
+    order = []
     for U in Us:
         _check_u(U)
-        groups.setdefault((U.shape, U.dtype, U.device), []).append(U)
+        gi = keys.setdefault((U.shape, U.dtype, U.device), len(groups))
+        if gi == len(groups):
+            groups.append([])
+        order.append((gi, len(groups[gi])))
+        groups[gi].append(U)
     if not groups:
         raise ValueError("the orthogonality penalty needs at least one U")
-    return list(groups.values())
+    return groups, order
 
 
-def _total(terms: list[torch.Tensor]) -> torch.Tensor:
-    return terms[0] if len(terms) == 1 else torch.stack([t.to(terms[0].dtype) for t in terms]).sum()
+def _unit_gram(Us, clamp: bool, minus_i: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
+    """(‖U‖ (L, 1, r), Û (L, d, r), R = ÛᵀÛ − I (L, r, r)) for U's of one shape, stacked.
+
+    ``clamp``: a zero column's norm is taken as 1e-12, so that it has no direction and no gradient
+    (the autograd forms); without it the closed form gives NaN there."""
+    X = Us[0].unsqueeze(0) if len(Us) == 1 else torch.stack(Us)  # (L, d, r)
+    n = torch.linalg.vector_norm(X, dim=1, keepdim=True)
+    if clamp:
+        n = n.clamp_min(1e-12)
+    Un = X / n
+    if minus_i is None:
+        minus_i = _minus_i(X.shape[2], X.dtype, X.device)
+    return n, Un, torch.baddbmm(minus_i, Un.mT, Un)
+
+
+def _quarter_grad(n: torch.Tensor, Un: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+    """∂P/∂U / 4, stacked: ∂P/∂Û = 4 Û R, then through Û = U / ‖U‖, dU = (dÛ − Û diag(Ûᵀ dÛ)) / ‖U‖."""
+    dUn = torch.bmm(Un, R)
+    c = (dUn * Un).sum(1, keepdim=True)  # diag(Ûᵀ dÛ)
+    return dUn.addcmul_(Un, c, value=-1.0).div_(n)
 
 
 class _PenaltyFn(torch.autograd.Function):
     """Σ_k ‖Û_kᵀÛ_k − I‖²_F for U's of one shape, with a hand-written backward (autograd's takes ~15
-    small calls per layer; this is ~8 calls each way for all the U's of the group).
-
-    With R = ÛᵀÛ − I (symmetric): ∂P/∂Û = 4 Û R, then through Û = U / ‖U‖:
-    dU = (dÛ − Û diag(Ûᵀ dÛ)) / ‖U‖ (a zero column has no direction: its gradient is 0).
-    """
+    small calls per layer; this is ~8 calls each way for all the U's of the group): the closed form
+    of ``_quarter_grad`` times 4 g (a zero column has no direction: its gradient is 0)."""
 
     @staticmethod
     def forward(ctx, *Us):
-        X = Us[0].unsqueeze(0) if len(Us) == 1 else torch.stack(Us)  # (L, d, r)
-        n = torch.linalg.vector_norm(X, dim=1, keepdim=True).clamp_min_(1e-12)  # (L, 1, r)
-        Un = X / n
-        R = torch.bmm(Un.mT, Un)
-        R.diagonal(dim1=1, dim2=2).sub_(1.0)
-        ctx.save_for_backward(Un, R, n)
+        n, Un, R = _unit_gram(Us, clamp=True)
+        ctx.save_for_backward(n, Un, R)
         return torch.linalg.vector_norm(R).square()
 
     @staticmethod
     def backward(ctx, g):
-        Un, R, n = ctx.saved_tensors
-        dUn = torch.bmm(Un, R).mul_(4.0 * g)
-        c = torch.linalg.vecdot(dUn, Un, dim=1).unsqueeze(1)  # (L, 1, r)
-        dU = dUn.addcmul_(Un, c, value=-1.0).div_(n)
+        dU = _quarter_grad(*ctx.saved_tensors).mul_(4.0 * g)
         return tuple(d if need else None for d, need in zip(dU.unbind(0), ctx.needs_input_grad, strict=True))
 
 
