@@ -541,3 +541,21 @@ def test_fused_kernel_gradcheck(lora_form):
     W, b = torch.randn(4, 7, dtype=F64), torch.randn(4, dtype=F64)
     fn = hra_module._HRAChainFn.apply
     assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, lora_form), (x, U))
+
+
+def test_chain_node_applied_without_python_wrapper_matches_function_apply():
+    """The layer calls the node's C++ apply directly (host time): same output, same gradients, same
+    node as ``Function.apply``; under a functorch transform it falls back to ``Function.apply``."""
+    torch.manual_seed(0)
+    x = torch.randn(6, 5, requires_grad=True)
+    U = torch.randn(5, 2, requires_grad=True)
+    W, b = torch.randn(3, 5), torch.randn(3)
+    ys = [fn(x, U, W, b, True) for fn in (hra_module._HRAChainFn.apply, hra_module._chain_apply)]
+    assert type(ys[0].grad_fn) is type(ys[1].grad_fn)
+    assert torch.equal(ys[0], ys[1])
+    g = [torch.autograd.grad(y.square().sum(), (x, U)) for y in ys]
+    assert all(torch.equal(a, c) for a, c in zip(g[0], g[1], strict=True))
+    layer = ad.HRALinear(nn.Linear(5, 3), 2, init="random")
+    assert not hra_module._functorch_active()
+    with pytest.raises(RuntimeError, match="setup_context"):  # Function.apply's own error under vmap
+        torch.func.vmap(layer)(torch.randn(4, 6, 5))

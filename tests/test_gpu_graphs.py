@@ -20,6 +20,7 @@ from test_precision import toy_step as _toy_step
 from torch import nn
 
 from hra_viz import HRALinear, adapt
+from hra_viz.core import householder as hh
 from hra_viz.core.adapters import hra_kernels as K
 from hra_viz.training import train as T
 from hra_viz.training.train import Run, RunConfig
@@ -144,13 +145,74 @@ def test_triton_factors_match_torch(d, r, cdt):
     assert rel(got["triton"][1], got["torch"][1]) < tol
 
 
-@pytest.mark.parametrize("fuse", [True, False], ids=["W-in-kernels", "W-by-cuBLAS"])
-@pytest.mark.parametrize("x_grad", [False, True])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_layer_backends_agree(x_grad, dtype, fuse, monkeypatch):
+TOKEN_CASES = [(64, 64, 1, True), (300, 130, 20, False), (8192, 1024, 8, True), (20000, 256, 32, False),
+               (96, 2048, 64, True)]  # (tokens, d, r, x needs grad)
+
+
+@pytest.mark.parametrize("n,d,r,need_x", TOKEN_CASES)
+@pytest.mark.parametrize("cdt", [torch.float32, torch.bfloat16, torch.float16])
+def test_token_pass_against_float64(n, d, r, need_x, cdt):
+    """The token-pass kernels (x' = x + Z Ûᵀ forward; dU and dx from dx' backward, through per-block
+    partial sums, more than one block of rows per program at 20000 tokens) against float64 autograd."""
     if not K.triton_available():
         pytest.skip("triton missing")
-    monkeypatch.setattr(K, "TRITON_FUSE_MAX_D", 2048 if fuse else 0)
+    g = torch.Generator(device="cuda").manual_seed(n + d + r)
+    U = torch.randn(d, r, device="cuda", generator=g) * torch.logspace(-1, 1, r, device="cuda")
+    x = torch.randn(n, d, device="cuda", generator=g)
+    dxp = torch.randn(n, d, device="cuda", generator=g)
+    xp, Z, saved = K.act_fwd(x.to(cdt), U)
+    dU, dx = K.act_bwd(dxp.to(cdt), x.to(cdt), Z, saved, need_x)
+    U64 = U.double().requires_grad_(True)
+    x64 = x.double().requires_grad_(need_x)
+    Un, G = hh.wy_factors(U64)
+    Z64 = (x64 @ Un) @ G.T
+    xp64 = x64 + Z64 @ Un.T
+    (xp64 * dxp.double()).sum().backward()
+    t = tol_of(cdt, grad=True)
+    assert xp.dtype == cdt and dU.dtype == U.dtype and Z.dtype == torch.float32
+    assert rel(xp, xp64) < tol_of(cdt) and rel(Z, Z64) < t
+    assert rel(K.gamma(saved, "triton"), G.detach()) < 1e-5
+    assert rel(dU, U64.grad) < t
+    assert (dx is None) == (not need_x)
+    if need_x:
+        assert dx.dtype == cdt and rel(dx, x64.grad) < tol_of(cdt)
+
+
+@pytest.mark.parametrize("d,r", [(1000, 8), (333, 17), (2048, 64)])
+def test_triton_split_reduction_matches_one_launch(d, r, monkeypatch):
+    """The split reductions (partial sums in parallel, added in a fixed order; d ≥ SPLIT_MIN_D) give
+    what each program's own serial reduction gives, to float32 rounding, and float64's answer."""
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    from hra_viz.core.adapters import hra_triton as TR
+
+    g = torch.Generator(device="cuda").manual_seed(d * r)
+    U = torch.randn(d, r, device="cuda", generator=g)
+    x = torch.randn(64, d, device="cuda", generator=g)
+    dy = torch.randn(64, d, device="cuda", generator=g)
+    y64, dU64, G = toy_reference(U, x, dy)
+    got = {}
+    for split in (False, True):
+        monkeypatch.setattr(TR, "SPLIT_MIN_D", 256 if split else 1 << 30)
+        assert (TR._parts(d) > 0) == split
+        got[split] = _toy_step(U, torch.float32, "triton", x, dy)
+        y, dU, Gam = got[split]
+        assert rel(Gam, G) < 1e-5 and rel(y, y64) < 1e-5 and rel(dU, dU64) < 1e-5
+    for a, b in zip(got[True], got[False], strict=True):
+        assert rel(a, b) < 2e-6
+    monkeypatch.setattr(TR, "SPLIT_MIN_D", 256)
+    again = _toy_step(U, torch.float32, "triton", x, dy)  # deterministic: no atomics
+    assert all(torch.equal(a, b) for a, b in zip(again, got[True], strict=True))
+
+
+@pytest.mark.parametrize("route", ["token-pass", "W-in-kernels", "W-by-cuBLAS"])
+@pytest.mark.parametrize("x_grad", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_layer_backends_agree(x_grad, dtype, route, monkeypatch):
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    monkeypatch.setattr(K, "TOKEN_PASS_MAX_D", 2048 if route == "token-pass" else 0)
+    monkeypatch.setattr(K, "TRITON_FUSE_MAX_D", 2048 if route == "W-in-kernels" else 0)
     torch.manual_seed(0)
     base = nn.Linear(512, 384).to("cuda", dtype)
     out = {}
@@ -172,20 +234,23 @@ def test_layer_backends_agree(x_grad, dtype, fuse, monkeypatch):
             assert rel(a, b) < tol
 
 
-@pytest.mark.parametrize("lora", [False, True])
-def test_triton_fast_launch_equals_jit_launch(lora, monkeypatch):
+@pytest.mark.parametrize("route", ["token", "lora", "activation"])
+def test_triton_fast_launch_equals_jit_launch(route, monkeypatch):
     """Repeated calls launch the compiled kernels through their C launcher directly: bit for bit what
-    triton's JIT launch gives (the last call may not go through ``CompiledKernel.__getitem__``)."""
+    triton's JIT launch gives (the last call may go through neither ``CompiledKernel.__getitem__`` nor
+    the launcher's Python ``__call__``)."""
     if not K.triton_available():
         pytest.skip("triton missing")
     from triton.compiler.compiler import CompiledKernel
 
     from hra_viz.core.adapters import hra_triton as T
 
+    if route != "token":  # the r × r kernels with cuBLAS products instead of the token pass
+        monkeypatch.setattr(K, "TOKEN_PASS_MAX_D", 0)
     torch.manual_seed(0)
     base = nn.Linear(320, 200).to("cuda", torch.bfloat16)
     layer = HRALinear(base, 8, init="random", generator=torch.Generator().manual_seed(0))
-    x = torch.randn(128, 320, device="cuda", dtype=torch.bfloat16, requires_grad=not lora)
+    x = torch.randn(128, 320, device="cuda", dtype=torch.bfloat16, requires_grad=route != "lora")
     outs = []
     for mode in ("jit", "fast, first call", "fast"):
         T.FAST_LAUNCH = mode != "jit"
@@ -194,6 +259,15 @@ def test_triton_fast_launch_equals_jit_launch(lora, monkeypatch):
                 raise AssertionError("the lean launch fell back to CompiledKernel.__getitem__")
 
             monkeypatch.setattr(CompiledKernel, "__getitem__", no_runner)
+            try:  # and, where triton has it, the launcher's Python __call__ (the C launch is direct)
+                from triton.backends.nvidia.driver import CudaLauncher
+
+                def no_python_launcher(self, *a, **k):
+                    raise AssertionError("the lean launch went through CudaLauncher.__call__")
+
+                monkeypatch.setattr(CudaLauncher, "__call__", no_python_launcher)
+            except ImportError:
+                pass
         try:
             layer.u.grad, x.grad = None, None
             y = layer(x)
@@ -201,11 +275,13 @@ def test_triton_fast_launch_equals_jit_launch(lora, monkeypatch):
             outs.append((y.detach(), layer.u.grad, x.grad))
         finally:
             T.FAST_LAUNCH = True
-    assert layer.route(x) == ("lora" if lora else "activation")
+    assert layer.route(x) == ("lora" if route == "lora" else "activation")
     for got in outs[1:]:
         for a, b in zip(got, outs[0], strict=True):
             assert (a is None and b is None) or torch.equal(a, b)
-    assert any(k[0] is T._fwd_kernel for k in T._FAST) and any(k[0] is T._bwd_kernel for k in T._FAST)
+    kernels = ((T._act_fwd_kernel, T._act_bwd_kernel, T._act_du_kernel) if route == "token"
+               else (T._fwd_kernel, T._bwd_kernel))
+    assert all(any(k[0] is kern for k in T._FAST) for kern in kernels)
 
 
 def test_backend_selection():
@@ -213,10 +289,11 @@ def test_backend_selection():
     want = "triton" if K.triton_available() else "torch"
     assert K.backend_for(U, torch.bfloat16) == want
     assert K.backend_for(torch.randn(256, 65, device="cuda"), torch.bfloat16) == "torch"  # r > 64
-    assert K.backend_for(torch.randn(4096, 32, device="cuda"), torch.bfloat16) == want  # auto: d ≤ 4096
-    assert K.backend_for(torch.randn(8192, 8, device="cuda"), torch.bfloat16) == "torch"  # auto: d > 4096
+    assert K.backend_for(torch.randn(8192, 32, device="cuda"), torch.bfloat16) == want  # auto: d ≤ 8192
+    assert K.backend_for(torch.randn(16384, 8, device="cuda"), torch.bfloat16) == "torch"  # auto: d > 8192
     assert K.backend_for(torch.randn(1024, 48, device="cuda"), torch.bfloat16) == "torch"  # auto: r > 32
     assert K.fuse_w(torch.empty(2048, 1024)) and not K.fuse_w(torch.empty(4096, 1024))
+    assert K.token_pass(torch.empty(2048, 1024)) and not K.token_pass(torch.empty(1024, 4096))
     K.set_backend("triton")
     try:
         assert K.backend_for(torch.randn(8192, 48, device="cuda"), torch.bfloat16) == want  # forced

@@ -63,6 +63,10 @@ class _HRAChainFn(torch.autograd.Function):
     both through Γ and the normalisation Û = U / ‖U‖ to dU. The r × r part is one fused Triton kernel
     each way on CUDA, a few ATen calls elsewhere (``hra_kernels``).
 
+    Token pass (CUDA, Triton, d ≤ 2048: ``hra_kernels.token_pass``): the activation form with its
+    whole adapter in one launch forward (Z and x', Γ made inside) and two backward after dx' = dy W
+    (``hra_triton.act_fwd`` / ``act_bwd``), for steps bound by the host's launches.
+
     Every product with an N- or d-sized operand has the r × d factors as rows (Ûᵀ, Mᵀ, (W Û)ᵀ): the
     fast layout for skinny products, on a CPU (a (r, d) @ (d, n) product streams W once) and in cuBLAS.
     """
@@ -70,6 +74,16 @@ class _HRAChainFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x2, U, W, b, lora_form: bool):
         backend = K.backend_for(U, W.dtype)
+        ctx.token = token = backend == "triton" and K.token_pass(W)
+        if token:  # the activation form, its adapter in one Triton launch each way (``K.token_pass``)
+            with hh.no_autocast(x2.device.type):
+                if x2.stride(1) != 1:
+                    x2 = x2.contiguous()
+                xp, Z, saved = K.act_fwd(x2, U)
+                y = F.linear(xp, W, b)
+            ctx.W = W
+            ctx.save_for_backward(x2, Z, *saved)
+            return y
         with hh.no_autocast(x2.device.type):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
@@ -94,9 +108,14 @@ class _HRAChainFn(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, dy):
-        x2, A, Mt, Z, At, *saved = ctx.saved_tensors
         W = ctx.W
         need_x = ctx.needs_input_grad[0]
+        if ctx.token:
+            x2, Z, *saved = ctx.saved_tensors
+            with hh.no_autocast(dy.device.type):
+                dU, dx = K.act_bwd(torch.mm(dy, W), x2, Z, saved, need_x)
+            return dx, dU, None, None, None
+        x2, A, Mt, Z, At, *saved = ctx.saved_tensors
         with hh.no_autocast(dy.device.type):
             if ctx.lora_form:
                 dZ = torch.mm(dy, At.t())  # (N, r)
@@ -116,6 +135,12 @@ class _HRAChainFn(torch.autograd.Function):
             dx = dxp.addmm_(dZ, Mt) if need_x else None
         return dx, dU, None, None, None
 
+
+# The node's C++ apply, without ``Function.apply``'s Python wrapper (which unwraps functorch wrappers
+# on every call: ~1.6 µs on a CPU, several on a GPU host, where an eager step at d ≤ 1024 is bound by
+# the host). Under a functorch transform the layer calls ``Function.apply``, which raises its error.
+_chain_apply = super(torch.autograd.Function, _HRAChainFn).apply
+_functorch_active = torch._C._are_functorch_transforms_active
 
 _AUTOCAST_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
@@ -222,7 +247,12 @@ class HRALinear(_HRAMixin, nn.Module):
         return f"r={self.r}, variant={self.variant}, merged={self.merged}"
 
     def route(self, x: torch.Tensor) -> str:
-        """The exact route forward() takes for this input (cheapest by ``route_flops``)."""
+        """The exact route forward() takes for this input: the cheapest by ``route_flops``, except that
+        a CUDA step with the Triton kernels runs the activation form where ``K.token_pass`` says so."""
+        W = self.base.weight
+        if (self.variant == "chain" and K.use_node() and K.backend_for(self.u, W.dtype) == "triton"
+                and K.token_pass(W)):
+            return "activation"
         return "lora" if self._lora_form(x) else "activation"
 
     def _lora_form(self, x: torch.Tensor, u: torch.Tensor | None = None, W: torch.Tensor | None = None
@@ -260,7 +290,8 @@ class HRALinear(_HRAMixin, nn.Module):
         lora = self._lora_form(x, u, W)
         if (self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad)
                 and not torch.compiler.is_compiling() and K.use_node()):
-            y = _HRAChainFn.apply(x2, u, W, b, lora)
+            apply = _HRAChainFn.apply if _functorch_active() else _chain_apply
+            y = apply(x2, u, W, b, lora)
             if not flat:
                 y = y.reshape(*x.shape[:-1], self.out_features)
             return y if y.dtype == out_dtype else y.to(out_dtype)

@@ -50,15 +50,16 @@ from .. import householder as hh
 
 __all__ = [
     "accum_dtype", "backend_for", "set_backend", "factors_fwd", "factors_bwd", "gamma", "triton_available",
-    "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd",
+    "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd", "token_pass", "act_fwd", "act_bwd",
 ]
 
 _HALF = (torch.float16, torch.bfloat16)
 _BACKEND = os.environ.get("HRA_VIZ_KERNELS", "auto")  # auto | torch | triton | aten
 _TRITON: object | None = None  # the triton kernels module once imported; False if unavailable
 TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
-TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 4096, 32  # where ``auto`` picks them (measured, see backend_for)
+TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 8192, 32  # where ``auto`` picks them (measured, see backend_for)
 TRITON_FUSE_MAX_D = 2048  # the kernels also form the products with W up to this d_in, d_out (else cuBLAS)
+TOKEN_PASS_MAX_D = 2048  # the layer runs the token-pass kernels up to this d_in, d_out (``token_pass``)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -218,6 +219,27 @@ def fuse_w(W: torch.Tensor) -> bool:
     cuBLAS spreads the same products over the whole GPU (H200: 0.68 against 0.58 ms a step at
     d = 4096, benchmarks/RESULTS.md)."""
     return max(W.shape) <= TRITON_FUSE_MAX_D
+
+
+def token_pass(W: torch.Tensor) -> bool:
+    """Whether a Triton step runs the activation form through the token-pass kernels.
+
+    There the adapter's forward is one launch (x' = x + Z Ûᵀ with Z = x Û Γᵀ and Γ made inside) and
+    its backward two after the frozen product dx' = dy W: an eager step issues 1 + 1 + 3 kernels
+    where the cuBLAS routes issue 8-10 (PEFT LoRA: 10-11). That is what counts where the step is bound
+    by the host's launches (d ≤ 2048 on the H200, benchmarks/RESULTS.md); above, the GPU's work
+    decides, and dx' = dy W is a d × d product the LoRA form does not need when x needs no gradient."""
+    return max(W.shape) <= TOKEN_PASS_MAX_D
+
+
+def act_fwd(x2: torch.Tensor, U: torch.Tensor):
+    """Token pass forward: (x' = x Hᵀ, Z = x Û Γᵀ float32, saved) in one launch (``hra_triton``)."""
+    return _triton().act_fwd(x2, U)
+
+
+def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x: bool):
+    """Token pass backward: (dU, dx or None) from dx' = dy W, in two launches (``hra_triton``)."""
+    return _triton().act_bwd(dxp, x2, Z, saved, need_x)
 
 
 def triton_fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None):

@@ -31,19 +31,24 @@ PREC: tl.constexpr = tl.constexpr("ieee")
 
 
 @triton.jit
-def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_wi,
-                R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
-                LOW_DOT: tl.constexpr, LOG_R: tl.constexpr, BLOCK_RED: tl.constexpr):
-    # OUT: (2, RR, D) = [Ûᵀ; Mᵀ] in the compute dtype; SMALL: [Γ (RR²), ÛᵀÛ (RR²), ‖u_i‖ (RR)] float32
-    pid = tl.program_id(0)
+def _gram(U, D, RR, s_ud, s_ur, R: tl.constexpr, BLOCK_RED: tl.constexpr):
+    """UᵀU (R × R float32, zero outside r × r) over all of d, in one program: a serial loop."""
     rr = tl.arange(0, R)
     cmask = rr < RR
     gram = tl.zeros((R, R), dtype=tl.float32)
-    for d0 in range(0, D, BLOCK_RED):  # UᵀU over all of d
+    for d0 in range(0, D, BLOCK_RED):
         dd = d0 + tl.arange(0, BLOCK_RED)
         m = (dd[:, None] < D) & cmask[None, :]
         u = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
         gram += tl.dot(tl.trans(u), u, input_precision=PREC)
+    return gram
+
+
+@triton.jit
+def _factors(gram, RR, R: tl.constexpr, LOG_R: tl.constexpr):
+    """(Γ, ÛᵀÛ, ‖u‖ as rows, ‖u‖ as columns) from UᵀU, all float32 in registers."""
+    rr = tl.arange(0, R)
+    cmask = rr < RR
     eye = rr[:, None] == rr[None, :]
     n_r = tl.where(cmask, tl.sqrt(tl.sum(tl.where(eye, gram, 0.0), axis=1)), 1.0)
     n_c = tl.where(cmask, tl.sqrt(tl.sum(tl.where(eye, gram, 0.0), axis=0)), 1.0)
@@ -60,6 +65,62 @@ def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_w
                      & ((rr[:, None] // b) != (rr[None, :] // b)), Ts, 0.0)
         X = X - tl.dot(tl.dot(X, E, input_precision="ieee"), X, input_precision="ieee")
     Gm = tl.where(cmask[:, None] & cmask[None, :], -X, 0.0)  # Γ, zero outside r × r
+    return Gm, gn, n_r, n_c
+
+
+@triton.jit
+def _gram_part_kernel(U, PART, D, RR, s_ud, s_ur, CHUNK, R: tl.constexpr, BLOCK_RED: tl.constexpr):
+    # PART[pid] (R × R float32) = UᵀU over this program's CHUNK rows of d (the split reduction)
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    gram = tl.zeros((R, R), dtype=tl.float32)
+    for d0 in range(0, CHUNK, BLOCK_RED):
+        dd = pid * CHUNK + d0 + tl.arange(0, BLOCK_RED)
+        m = (dd[:, None] < D) & cmask[None, :]
+        u = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
+        gram += tl.dot(tl.trans(u), u, input_precision=PREC)
+    tl.store(PART + pid * R * R + rr[:, None] * R + rr[None, :], gram)
+
+
+@triton.jit
+def _bwd_part_kernel(S, Q, U, PART, D, RR, s_ud, s_ur, CHUNK, R: tl.constexpr, BLOCK_RED: tl.constexpr):
+    # PART[pid] = [S U (R × R), rowsum(Q ⊙ Uᵀ) (R)] over this program's CHUNK rows of d, U unnormalised
+    # (the backward kernel divides by ‖u_j‖ once the partials are summed)
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    B1 = tl.zeros((R, R), dtype=tl.float32)
+    cQ = tl.zeros((R,), dtype=tl.float32)
+    for d0 in range(0, CHUNK, BLOCK_RED):
+        dd = pid * CHUNK + d0 + tl.arange(0, BLOCK_RED)
+        m = (dd[:, None] < D) & cmask[None, :]
+        o = rr[None, :] * D + dd[:, None]
+        u = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
+        sb = tl.load(S + o, mask=m, other=0.0).to(tl.float32)
+        B1 += tl.dot(tl.trans(sb), u, input_precision=PREC)
+        qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
+        cQ += tl.sum(qb * u, axis=0)
+    base = PART + pid * (R * R + R)
+    tl.store(base + rr[:, None] * R + rr[None, :], B1)
+    tl.store(base + R * R + rr, cQ)
+
+
+@triton.jit
+def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_wi, PART, NPARTS,
+                R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
+                LOW_DOT: tl.constexpr, LOG_R: tl.constexpr, BLOCK_RED: tl.constexpr, PARTED: tl.constexpr):
+    # OUT: (2, RR, D) = [Ûᵀ; Mᵀ] in the compute dtype; SMALL: [Γ (RR²), ÛᵀÛ (RR²), ‖u_i‖ (RR)] float32
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    if PARTED:  # UᵀU = the sum of _gram_part_kernel's partials, in a fixed order (deterministic)
+        gram = tl.zeros((R, R), dtype=tl.float32)
+        for p in range(0, NPARTS):
+            gram += tl.load(PART + p * R * R + rr[:, None] * R + rr[None, :])
+    else:
+        gram = _gram(U, D, RR, s_ud, s_ur, R, BLOCK_RED)
+    Gm, gn, n_r, n_c = _factors(gram, RR, R, LOG_R)
     Gt = tl.trans(Gm)
     for start in range(pid * BLOCK_OUT, D, NPROG * BLOCK_OUT):  # this program's columns
         dd = start + tl.arange(0, BLOCK_OUT)
@@ -96,9 +157,9 @@ def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_w
 
 
 @triton.jit
-def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, s_wo, s_wi,
+def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, s_wo, s_wi, PART, NPARTS,
                 R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_OUT: tl.constexpr, HAS_W: tl.constexpr,
-                LOW_DOT: tl.constexpr, BLOCK_RED: tl.constexpr):
+                LOW_DOT: tl.constexpr, BLOCK_RED: tl.constexpr, PARTED: tl.constexpr):
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
@@ -110,17 +171,25 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, 
     # B1 = S Û (r × r) and cQ = rowsum(Q ⊙ Ûᵀ), over all of d
     B1 = tl.zeros((R, R), dtype=tl.float32)
     cQ = tl.zeros((R,), dtype=tl.float32)
-    for d0 in range(0, D, BLOCK_RED):
-        dd = d0 + tl.arange(0, BLOCK_RED)
-        m = (dd[:, None] < D) & cmask[None, :]
-        o = rr[None, :] * D + dd[:, None]
-        uh = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
-        uh = uh / n_c[None, :]
-        sb = tl.load(S + o, mask=m, other=0.0).to(tl.float32)  # Sᵀ block (d rows × r)
-        B1 += tl.dot(tl.trans(sb), uh, input_precision=PREC)
-        if not HAS_W:
-            qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
-            cQ += tl.sum(qb * uh, axis=0)
+    if PARTED:  # the sum of _bwd_part_kernel's partials (of S U and Q ⊙ Uᵀ), in a fixed order
+        for p in range(0, NPARTS):
+            base = PART + p * (R * R + R)
+            B1 += tl.load(base + rr[:, None] * R + rr[None, :])
+            cQ += tl.load(base + R * R + rr)
+        B1 = B1 / n_c[None, :]
+        cQ = cQ / n_c
+    else:
+        for d0 in range(0, D, BLOCK_RED):
+            dd = d0 + tl.arange(0, BLOCK_RED)
+            m = (dd[:, None] < D) & cmask[None, :]
+            o = rr[None, :] * D + dd[:, None]
+            uh = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
+            uh = uh / n_c[None, :]
+            sb = tl.load(S + o, mask=m, other=0.0).to(tl.float32)  # Sᵀ block (d rows × r)
+            B1 += tl.dot(tl.trans(sb), uh, input_precision=PREC)
+            if not HAS_W:
+                qb = tl.load(Q + o, mask=m, other=0.0).to(tl.float32)
+                cQ += tl.sum(qb * uh, axis=0)
     if HAS_W:  # diag(Q Û) = diag(ZD W Û) = rowsum(ZD ⊙ At), over d_out
         for o0 in range(0, D_OUT, BLOCK_RED):
             oc = o0 + tl.arange(0, BLOCK_RED)
@@ -163,18 +232,198 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, 
         tl.store(DU + dd[:, None] * RR + rr[None, :], du.to(DU.dtype.element_ty), mask=m)
 
 
+# --------------------------------------------------------------------------------------------
+# the token pass: the activation form x' = x Hᵀ = x + Z Ûᵀ (Z = x Û Γᵀ) in one launch forward and two
+# backward, for the sizes where an eager step is bound by the host's launches (``hra_kernels.token_pass``)
+
+
+@triton.jit
+def _act_fwd_kernel(X, U, XP, Z, SMALL, N, D, RR, s_ud, s_ur, s_xn,
+                    R: tl.constexpr, LOG_R: tl.constexpr, BLOCK_RED: tl.constexpr, BM: tl.constexpr,
+                    BD: tl.constexpr, LOW_DOT: tl.constexpr):
+    # one program per BM tokens: Γ from U (every program, as the r × r kernels do), then
+    # Z = (x Û) Γᵀ (float32, kept for the backward) and x' = x + Z Ûᵀ (the compute dtype)
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    Gm, gn, n_r, n_c = _factors(_gram(U, D, RR, s_ud, s_ur, R, BLOCK_RED), RR, R, LOG_R)
+    rows = pid * BM + tl.arange(0, BM)
+    rmask = rows < N
+    xu = tl.zeros((BM, R), dtype=tl.float32)
+    for d0 in range(0, D, BD):
+        dd = d0 + tl.arange(0, BD)
+        dm = dd < D
+        xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=rmask[:, None] & dm[None, :], other=0.0)
+        ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
+                     other=0.0).to(tl.float32) / n_c[None, :]
+        if LOW_DOT:  # Û rounded to the compute dtype, as the cuBLAS route's x Mᵀ
+            xu += tl.dot(xb, ub.to(xb.dtype))
+        else:
+            xu += tl.dot(xb.to(tl.float32), ub, input_precision=PREC)
+    z = tl.dot(xu, tl.trans(Gm), input_precision="ieee")  # Z = (x Û) Γᵀ
+    tl.store(Z + rows[:, None] * RR + rr[None, :], z, mask=rmask[:, None] & cmask[None, :])
+    for d0 in range(0, D, BD):
+        dd = d0 + tl.arange(0, BD)
+        dm = dd < D
+        m2 = rmask[:, None] & dm[None, :]
+        xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=m2, other=0.0)
+        ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
+                     other=0.0).to(tl.float32) / n_c[None, :]
+        if LOW_DOT:
+            corr = tl.dot(z.to(xb.dtype), tl.trans(ub).to(xb.dtype))
+        else:
+            corr = tl.dot(z, tl.trans(ub), input_precision=PREC)
+        xp = (xb.to(tl.float32) + corr).to(XP.dtype.element_ty)
+        tl.store(XP + rows[:, None] * D + dd[None, :], xp, mask=m2)
+    if pid == 0:
+        mm = cmask[:, None] & cmask[None, :]
+        oo = rr[:, None] * RR + rr[None, :]
+        tl.store(SMALL + oo, Gm, mask=mm)
+        tl.store(SMALL + RR * RR + oo, gn, mask=mm)
+        tl.store(SMALL + 2 * RR * RR + rr, n_r, mask=cmask)
+
+
+@triton.jit
+def _act_bwd_kernel(DXP, X, Z, U, SMALL, DX, DZ, PART, N, D, RR, s_ud, s_ur, s_xn, s_gn, ROWS, NB,
+                    R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr,
+                    NEED_X: tl.constexpr):
+    # one program per ROWS tokens (NB programs), from dx' = dy W: dZ = dx' Û, and this program's
+    # partial sums of S = dZᵀ x and Q = Zᵀ dx' (r × d each) and of C = Zᵀ dZ (r × r), which
+    # _act_du_kernel adds up in a fixed order; dx = dx' + dZ Γ Ûᵀ where x needs a gradient
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    mm = cmask[:, None] & cmask[None, :]
+    Gm = tl.load(SMALL + rr[:, None] * RR + rr[None, :], mask=mm, other=0.0)
+    n_c = tl.load(SMALL + 2 * RR * RR + rr, mask=cmask, other=1.0)
+    C = tl.zeros((R, R), dtype=tl.float32)
+    for s0 in range(0, ROWS, BM):
+        rows = pid * ROWS + s0 + tl.arange(0, BM)
+        rmask = rows < N
+        dz = tl.zeros((BM, R), dtype=tl.float32)
+        for d0 in range(0, D, BD):
+            dd = d0 + tl.arange(0, BD)
+            dm = dd < D
+            gm = rmask[:, None] & dm[None, :]
+            gb = tl.load(DXP + rows[:, None] * s_gn + dd[None, :], mask=gm, other=0.0)
+            ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
+                         other=0.0).to(tl.float32) / n_c[None, :]
+            if LOW_DOT:
+                dz += tl.dot(gb, ub.to(gb.dtype))
+            else:
+                dz += tl.dot(gb.to(tl.float32), ub, input_precision=PREC)
+        zm = rmask[:, None] & cmask[None, :]
+        tl.store(DZ + rows[:, None] * RR + rr[None, :], dz, mask=zm)
+        z = tl.load(Z + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
+        C += tl.dot(tl.trans(z), dz, input_precision="ieee")
+    tl.debug_barrier()  # this program's dZ rows, written above, are read back below
+    SQ = PART + pid * RR * D
+    QQ = PART + NB * RR * D + pid * RR * D
+    for d0 in range(0, D, BD):
+        dd = d0 + tl.arange(0, BD)
+        dm = dd < D
+        ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
+                     other=0.0).to(tl.float32) / n_c[None, :]
+        s_acc = tl.zeros((R, BD), dtype=tl.float32)
+        q_acc = tl.zeros((R, BD), dtype=tl.float32)
+        for s0 in range(0, ROWS, BM):
+            rows = pid * ROWS + s0 + tl.arange(0, BM)
+            rmask = rows < N
+            zm = rmask[:, None] & cmask[None, :]
+            m2 = rmask[:, None] & dm[None, :]
+            dz = tl.load(DZ + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
+            z = tl.load(Z + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
+            xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=m2, other=0.0)
+            gb = tl.load(DXP + rows[:, None] * s_gn + dd[None, :], mask=m2, other=0.0)
+            if LOW_DOT:
+                s_acc += tl.dot(tl.trans(dz).to(xb.dtype), xb)
+                q_acc += tl.dot(tl.trans(z).to(gb.dtype), gb)
+            else:
+                s_acc += tl.dot(tl.trans(dz), xb.to(tl.float32), input_precision=PREC)
+                q_acc += tl.dot(tl.trans(z), gb.to(tl.float32), input_precision=PREC)
+            if NEED_X:
+                dzg = tl.dot(dz, Gm, input_precision="ieee")  # dZ Γ: then dx = dx' + (dZ Γ) Ûᵀ
+                dxb = gb.to(tl.float32) + tl.dot(dzg, tl.trans(ub), input_precision=PREC)
+                tl.store(DX + rows[:, None] * D + dd[None, :], dxb.to(DX.dtype.element_ty), mask=m2)
+        pm = cmask[:, None] & dm[None, :]
+        o = rr[:, None] * D + dd[None, :]
+        tl.store(SQ + o, s_acc, mask=pm)
+        tl.store(QQ + o, q_acc, mask=pm)
+    tl.store(PART + 2 * NB * RR * D + pid * R * R + rr[:, None] * R + rr[None, :], C)
+
+
+@triton.jit
+def _act_du_kernel(PART, U, SMALL, DU, D, RR, s_ud, s_ur, NB, NPROG,
+                   R: tl.constexpr, BLOCK_OUT: tl.constexpr):
+    # dU from _act_bwd_kernel's partial sums. Since Z = x Û Γᵀ, S Û = dZᵀ x Û = −(T C)ᵀ with
+    # T = Γ⁻¹ negated = ½ I + striu(ÛᵀÛ), and diag(Q Û) = diag(Zᵀ dZ) = diag(C): the reductions
+    # over d that _bwd_kernel makes come from the r × r C, summed over the token blocks
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    mm = cmask[:, None] & cmask[None, :]
+    oo = rr[:, None] * RR + rr[None, :]
+    Gm = tl.load(SMALL + oo, mask=mm, other=0.0)
+    gn = tl.load(SMALL + RR * RR + oo, mask=mm, other=0.0)
+    n_c = tl.load(SMALL + 2 * RR * RR + rr, mask=cmask, other=1.0)
+    C = tl.zeros((R, R), dtype=tl.float32)
+    for b in range(0, NB):
+        C += tl.load(PART + 2 * NB * RR * D + b * R * R + rr[:, None] * R + rr[None, :])
+    eye = rr[:, None] == rr[None, :]
+    T = tl.where(eye, 0.5, 0.0) + tl.where(rr[:, None] < rr[None, :], gn, 0.0)
+    B1 = -tl.trans(tl.dot(T, C, input_precision="ieee"))  # S Û
+    cQ = tl.sum(tl.where(eye, C, 0.0), axis=0)  # diag(Q Û)
+    Gt = tl.trans(Gm)
+    GB = tl.dot(Gt, B1, input_precision="ieee")  # Γᵀ S Û
+    dT = tl.dot(GB, Gt, input_precision="ieee")  # ∂L/∂T = Γᵀ S Û Γᵀ
+    Ks = tl.where(rr[:, None] < rr[None, :], dT, 0.0)
+    K = Ks + tl.trans(Ks)
+    c = cQ + tl.sum(tl.where(eye, GB, 0.0), axis=0) + tl.sum(gn * K, axis=0)  # diag(dÛᵀ Û)
+    for start in range(pid * BLOCK_OUT, D, NPROG * BLOCK_OUT):
+        dd = start + tl.arange(0, BLOCK_OUT)
+        m = (dd[:, None] < D) & cmask[None, :]
+        uh = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=m, other=0.0).to(tl.float32)
+        uh = uh / n_c[None, :]
+        o = rr[None, :] * D + dd[:, None]
+        sb = tl.zeros((BLOCK_OUT, R), dtype=tl.float32)
+        qb = tl.zeros((BLOCK_OUT, R), dtype=tl.float32)
+        for b in range(0, NB):
+            sb += tl.load(PART + b * RR * D + o, mask=m, other=0.0)
+            qb += tl.load(PART + NB * RR * D + b * RR * D + o, mask=m, other=0.0)
+        duh = qb + tl.dot(sb, Gm, input_precision=PREC) + tl.dot(uh, K, input_precision=PREC)
+        du = (duh - uh * c[None, :]) / n_c[None, :]
+        tl.store(DU + dd[:, None] * RR + rr[None, :], du.to(DU.dtype.element_ty), mask=m)
+
+
 _FAST: dict = {}  # (kernel, specialisation) → the compiled kernel, launched without the JIT's binding
 FAST_LAUNCH = os.environ.get("HRA_VIZ_TRITON_FAST", "1") != "0"  # 0: triton's JIT launcher every call
 
 
 def _lean(k):
-    """(run, function, packed_metadata) of a compiled kernel: what ``k[grid](*args)`` passes to its C
-    launcher, fetched once (or None where this triton's CompiledKernel lacks them)."""
+    """``launch(nprog, stream, enter, exit, *args)`` for a compiled kernel: the call ``k[grid](*args)``
+    ends in, with what it looks up on every launch fetched once (or None where this triton's
+    CompiledKernel lacks them: then ``k[grid]``).
+
+    That call is ``k.run(gx, gy, gz, stream, function, packed_metadata, launch_metadata, enter, exit,
+    *args)``; ``k.run`` (triton 3.5/3.6's ``CudaLauncher``) allocates the global and profile scratch
+    and calls its C ``launch``. The kernels here need no scratch, so the C function is called directly
+    when the launcher says both sizes are 0."""
     try:
         k._init_handles()
-        return k.run, k.function, k.packed_metadata
+        run, function, packed = k.run, k.function, k.packed_metadata
     except Exception:  # noqa: BLE001 - another triton: launch through k[grid]
         return None
+    c_launch = getattr(run, "launch", None)
+    if (c_launch is not None and getattr(run, "global_scratch_size", 1) == 0
+            and getattr(run, "profile_scratch_size", 1) == 0 and hasattr(run, "launch_pdl")):
+        coop, pdl = run.launch_cooperative_grid, run.launch_pdl
+
+        def launch(nprog, stream, enter, leave, *args):
+            c_launch(nprog, 1, 1, stream, function, coop, pdl, None, None, packed, None, enter, leave, *args)
+    else:
+        def launch(nprog, stream, enter, leave, *args):
+            run(nprog, 1, 1, stream, function, packed, None, enter, leave, *args)
+    return launch
 
 
 def _hooks() -> tuple:
@@ -223,8 +472,7 @@ def _launch(kernel, nprog: int, args: tuple, consts: dict, key: tuple) -> None:
     stream = _raw_stream(dev) if _raw_stream is not None else torch.cuda.current_stream(dev).cuda_stream
     enter, leave = _hooks()
     if lean is not None and not _hooks_set(enter):
-        run, function, packed = lean
-        run(nprog, 1, 1, stream, function, packed, None, enter, leave, *args, *cv)
+        lean(nprog, stream, enter, leave, *args, *cv)
     else:
         k[(nprog, 1, 1)](*args, *cv, stream=stream)
 
@@ -241,13 +489,29 @@ def _config(d: int, r: int, d_out: int = 0):
     return R, 64, 64, -(-max(d, d_out) // 64), R.bit_length() - 1, red
 
 
+SPLIT_MIN_D = 4096  # from this d on, the reductions over d run split over programs (two launches each way)
+SPLIT_CHUNK = 256  # rows of d per partial-sum program
+
+
+def _parts(d: int) -> int:
+    """How many partial sums the reductions over d are split into (0: each program reduces all of d).
+
+    Every program of the one-launch kernels repeats the whole reduction, a serial loop over d: at
+    d = 4096 that made the kernels cost the GPU 40-50 µs forward and 70-110 µs backward (H200), on the
+    critical path of a step that is bound by the GPU there. Split, the partial sums run in parallel
+    (``_gram_part_kernel``, ``_bwd_part_kernel``, one program per ``SPLIT_CHUNK`` rows) and the main
+    kernel adds them up in a fixed order, so the result stays deterministic; the price is one more
+    launch each way, which is why smaller d keep the single launch."""
+    return -(-d // SPLIT_CHUNK) if d >= SPLIT_MIN_D else 0
+
+
 def _pow2(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
 def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
     """(Ûᵀ, Mᵀ) (r, d) in ``cdt``, At = Ûᵀ Wᵀ (r, d_out) when W is given (else None), and the saved
-    (U, [Γ, ÛᵀÛ, ‖u‖]): one launch."""
+    (U, [Γ, ÛᵀÛ, ‖u‖]): one launch (two from ``SPLIT_MIN_D`` on, see ``_parts``)."""
     d, r = U.shape
     out = torch.empty((2, r, d), device=U.device, dtype=cdt)
     small = torch.empty(2 * r * r + r, device=U.device, dtype=torch.float32)
@@ -257,11 +521,18 @@ def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
     su, sw = U.stride(), ((0, 0) if W is None else W.stride())
     key = (d, r, d_out, su, sw, U.dtype, cdt, None if W is None else (W.dtype, W.data_ptr() % 16 == 0),
            U.data_ptr() % 16 == 0)
+    parts = _parts(d) if W is None else 0
+    part = small
+    if parts:
+        part = torch.empty(parts * R * R, device=U.device, dtype=torch.float32)
+        _launch(_gram_part_kernel, parts, (U, part, d, r, su[0], su[1], SPLIT_CHUNK),
+                dict(R=R, BLOCK_RED=min(red, SPLIT_CHUNK)), key)
     _launch(_fwd_kernel, nprog,
             (U, out, small, out if W is None else W, out if At is None else At,
-             d, r, su[0], su[1], nprog, d_out, sw[0], sw[1]),
+             d, r, su[0], su[1], nprog, d_out, sw[0], sw[1], part, parts),
             dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=W is not None,
-                 LOW_DOT=cdt != torch.float32 and not _INTERPRET, LOG_R=log_r, BLOCK_RED=red), key)
+                 LOW_DOT=cdt != torch.float32 and not _INTERPRET, LOG_R=log_r, BLOCK_RED=red,
+                 PARTED=parts > 0), key)
     Ut, Mt = out.unbind(0)
     return Ut, Mt, At, (U, small)
 
@@ -272,8 +543,9 @@ def gamma(saved) -> torch.Tensor:
 
 
 def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None) -> torch.Tensor:
-    """dU (d, r) in U's dtype: one launch. The rest of ∂L/∂Ûᵀ is Q, or Q = ZD W (ZD (r, d_out), W the
-    frozen weight, At = Ûᵀ Wᵀ from the forward), formed inside the kernel."""
+    """dU (d, r) in U's dtype: one launch (two from ``SPLIT_MIN_D`` on, see ``_parts``). The rest of
+    ∂L/∂Ûᵀ is Q, or Q = ZD W (ZD (r, d_out), W the frozen weight, At = Ûᵀ Wᵀ from the forward), formed
+    inside the kernel."""
     U, small = saved
     d, r = U.shape
     dU = torch.empty(d, r, device=U.device, dtype=U.dtype)
@@ -291,9 +563,69 @@ def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None
     key = (d, r, d_out, su, sw, U.dtype, S.dtype, (S if has_w else Q).dtype,
            (W.dtype, W.data_ptr() % 16 == 0, ZD.dtype, At.dtype) if has_w else None, U.data_ptr() % 16 == 0,
            (S if has_w else Q).data_ptr() % 16 == 0, S.data_ptr() % 16 == 0)
+    parts = 0 if has_w else _parts(d)  # (the fused W route reduces over d_out inside: d ≤ 2048 there)
+    part = small
+    if parts:
+        part = torch.empty(parts * (R * R + R), device=U.device, dtype=torch.float32)
+        _launch(_bwd_part_kernel, parts, (S, Q, U, part, d, r, su[0], su[1], SPLIT_CHUNK),
+                dict(R=R, BLOCK_RED=min(red, SPLIT_CHUNK)), key)
     _launch(_bwd_kernel, nprog,
             (S, S if has_w else Q, U, small, dU, d, r, su[0], su[1], nprog,
-             ZD if has_w else S, W if has_w else S, At if has_w else S, d_out, sw[0], sw[1]),
+             ZD if has_w else S, W if has_w else S, At if has_w else S, d_out, sw[0], sw[1], part, parts),
             dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=has_w,
-                 LOW_DOT=S.dtype != torch.float32 and not _INTERPRET, BLOCK_RED=red), key)
+                 LOW_DOT=S.dtype != torch.float32 and not _INTERPRET, BLOCK_RED=red, PARTED=parts > 0), key)
     return dU
+
+
+TOKEN_BM = 64  # tokens per program of the token pass (and per step of the backward's loop over rows)
+TOKEN_MAX_PARTS = 128  # the backward's partial sums: at most this many token blocks
+
+
+def act_fwd(x2: torch.Tensor, U: torch.Tensor):
+    """x' = x + Z Ûᵀ (x's dtype) and Z = x Û Γᵀ (N × r, float32), and the saved (U, [Γ, ÛᵀÛ, ‖u‖]):
+    the activation form's adapter in one launch (``_act_fwd_kernel``)."""
+    n, d = x2.shape
+    r = U.shape[1]
+    xp = torch.empty((n, d), device=x2.device, dtype=x2.dtype)
+    Z = torch.empty((n, r), device=x2.device, dtype=torch.float32)
+    small = torch.empty(2 * r * r + r, device=U.device, dtype=torch.float32)
+    R, _, _, _, log_r, red = _config(d, r)
+    su, sx = U.stride(), x2.stride(0)
+    key = ("act", d, r, su, U.dtype, x2.dtype, _spec(n), _spec(sx), U.data_ptr() % 16 == 0,
+           x2.data_ptr() % 16 == 0)
+    _launch(_act_fwd_kernel, -(-n // TOKEN_BM), (x2, U, xp, Z, small, n, d, r, su[0], su[1], sx),
+            dict(R=R, LOG_R=log_r, BLOCK_RED=red, BM=TOKEN_BM, BD=64,
+                 LOW_DOT=x2.dtype != torch.float32 and not _INTERPRET), key)
+    return xp, Z, (U, small)
+
+
+def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x: bool):
+    """(dU, dx or None) from dx' = dy W (N × d): two launches (``_act_bwd_kernel`` over the tokens,
+    ``_act_du_kernel`` over d)."""
+    U, small = saved
+    n, d = x2.shape
+    r = U.shape[1]
+    R = _config(d, r)[0]
+    blocks = -(-n // TOKEN_BM)
+    rows = TOKEN_BM * -(-blocks // TOKEN_MAX_PARTS)  # tokens per program: ≤ TOKEN_MAX_PARTS programs
+    nb = -(-n // rows)
+    dz = torch.empty((n, r), device=x2.device, dtype=torch.float32)
+    dx = torch.empty((n, d), device=x2.device, dtype=dxp.dtype) if need_x else dz
+    part = torch.empty(nb * (2 * r * d + R * R), device=x2.device, dtype=torch.float32)
+    dU = torch.empty(d, r, device=U.device, dtype=U.dtype)
+    su, sx, sg = U.stride(), x2.stride(0), dxp.stride(0)
+    key = ("act", d, r, su, U.dtype, x2.dtype, dxp.dtype, _spec(n), _spec(sx), _spec(sg), _spec(rows),
+           _spec(nb), U.data_ptr() % 16 == 0, x2.data_ptr() % 16 == 0, dxp.data_ptr() % 16 == 0)
+    _launch(_act_bwd_kernel, nb,
+            (dxp, x2, Z, U, small, dx, dz, part, n, d, r, su[0], su[1], sx, sg, rows, nb),
+            dict(R=R, BM=TOKEN_BM, BD=64, LOW_DOT=x2.dtype != torch.float32 and not _INTERPRET,
+                 NEED_X=need_x), key)
+    nprog = _config(d, r)[3]
+    _launch(_act_du_kernel, nprog, (part, U, small, dU, d, r, su[0], su[1], nb, nprog),
+            dict(R=R, BLOCK_OUT=64), key)
+    return dU, (dx if need_x else None)
+
+
+def _spec(v: int) -> tuple[bool, bool]:
+    """How triton specialises an int argument: whether it is 1, and whether it is a multiple of 16."""
+    return v == 1, v % 16 == 0
