@@ -161,7 +161,7 @@ def test_token_pass_against_float64(n, d, r, need_x, cdt):
     x = torch.randn(n, d, device="cuda", generator=g)
     dxp = torch.randn(n, d, device="cuda", generator=g)
     xp, Z, saved = K.act_fwd(x.to(cdt), U)
-    dU, dx = K.act_bwd(dxp.to(cdt), x.to(cdt), Z, saved, need_x)
+    dU, dx = K.act_bwd(dxp.to(cdt, copy=True), x.to(cdt), Z, saved, need_x)  # dx overwrites dx'
     U64 = U.double().requires_grad_(True)
     x64 = x.double().requires_grad_(need_x)
     Un, G = hh.wy_factors(U64)
