@@ -10,7 +10,9 @@ exact routes (N tokens):
 * activation side   y = base(x + ((x Û) Γᵀ) Ûᵀ)             extra ≈ 4·N·d_in·r flops forward
 * LoRA form         y = base(x) + ((x Û) Γᵀ) (W Û)ᵀ          no backward through W when x needs no grad
 
-and merging uses the weight side W' = W + ((W Û) Γ) Ûᵀ.
+and merging uses the weight side W' = W + ((W Û) Γ) Ûᵀ. On CUDA with the Triton kernels and
+d_in, d_out ≤ 2048 the activation side is taken whatever the flops say: its token pass issues the
+fewest launches, which is what an eager step costs there (``hra_kernels.token_pass``).
 
 Precision (issue 10). U is a float32 master copy (float64 on a float64 model) that half-precision
 casts of the module leave unrounded (``base.FloatAdapterMixin``). A call computes in the base weight's

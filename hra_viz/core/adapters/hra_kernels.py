@@ -29,10 +29,13 @@ Back ends, selected per call by :func:`backend_for`:
   forward, Q = (Zᵀ dy) W backward), so an eager step makes LoRA's number of GEMMs; above that cuBLAS
   forms them (``fuse_w``). Γ by recursive block inversion in registers; tested against the torch
   back end and float64 on the GPU (tests/test_gpu_graphs.py), and on a CPU under
-  ``TRITON_INTERPRET=1``. Each program reduces over all of d, so the kernels' GPU time grows with
-  d·r: ``auto`` uses them for d ≤ 4096 and r ≤ 32, where the eager step is bound by the host's
-  launches (H200, benchmarks/RESULTS.md); above, the step is bound by the GPU and the torch calls
-  cost it less time.
+  ``TRITON_INTERPRET=1``. Below d = 4096 each program repeats the reduction over d; from 4096 on
+  it runs split over programs (one more launch each way, ``hra_triton._parts``). ``auto`` uses them
+  for d ≤ 8192 and r ≤ 32 (H200, benchmarks/RESULTS.md: fewer launches than the torch calls, and
+  less GPU time once split).
+  Where the layer's d_in, d_out ≤ 2048 it runs the activation form as the *token pass* instead
+  (``token_pass``): the adapter's forward in one launch over the tokens, the backward in two after
+  dx' = dy W, which is what an eager step bound by the host's launches needs.
 
 Under ``torch.compile`` the layer does not use either (``HRALinear.forward``): plain differentiable
 ops, which Inductor fuses itself.
@@ -80,10 +83,11 @@ def set_backend(name: str) -> None:
 def use_node() -> bool:
     """Whether the eager layer uses its hand-written autograd node (every setting but ``aten``).
 
-    The node's forward and backward are Python: on a GPU host where an eager step is bound by launches,
-    a trivial Python node's forward + backward cost 124–193 µs (benchmarks/host_costs.py), while the
-    plain ops' backward runs in autograd's C++ engine with more, smaller kernels. ``aten`` is there to
-    measure that trade (``HRA_VIZ_KERNELS=aten python -m benchmarks.layers --device cuda``)."""
+    ``aten`` runs the layer as plain differentiable ops, whose backward autograd runs in C++ with
+    more, smaller kernels. Measured on the H200 (d = 1024, 8192 tokens, benchmarks/RESULTS.md,
+    session 5) it took 2.5–3.3× PEFT LoRA's step where the node took 1.05–1.31× (now ≤ 1.01× with
+    the token pass): the Python node is not what an eager step pays for; the switch stays for
+    measuring."""
     return _BACKEND != "aten"
 
 
@@ -106,12 +110,13 @@ def triton_available() -> bool:
 def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
     """``triton`` where it is the faster one (or forced), else ``torch``.
 
-    ``auto`` picks Triton on CUDA for U float32, d ≤ 4096 and r ≤ 32: one launch each way against
-    the torch back end's 6 + 8 calls (11 + 14 on the half-precision route), which is what an eager GPU
-    step pays for on the H200's host (benchmarks/profile_gpu.py, host_costs.py). Above d = 2048 the
-    W products stay with cuBLAS (``fuse_w``); above d = 4096 the step is bound by the GPU, where the
-    kernels' serial reductions over d cost more than the torch calls (benchmarks/RESULTS.md).
-    ``triton`` forces the kernels wherever they run (r ≤ 64).
+    ``auto`` picks Triton on CUDA for U float32, d ≤ 8192 and r ≤ 32: one or two launches each way
+    against the torch back end's 6 + 8 calls (11 + 14 on the half-precision route), which is what an
+    eager GPU step pays for on the H200's host (benchmarks/profile_gpu.py, host_costs.py). Above
+    d = 2048 the W products stay with cuBLAS (``fuse_w``); from d = 4096 the reductions over d are
+    split over programs, which made the kernels cheaper on the GPU than the torch calls (H200, d =
+    8192: 18 + 20 µs against 38 + 47 µs, benchmarks/RESULTS.md). ``triton`` forces the kernels
+    wherever they run (r ≤ 64).
     """
     if _BACKEND in ("torch", "aten") or not U.is_cuda or torch.compiler.is_compiling():
         return "torch"

@@ -4,9 +4,14 @@ One launch forward, one backward. Each program first reduces over all of d (Û�
 diag(Q Û) backward), does the r × r algebra in registers (Γ by recursive block inversion in float32,
 2·log2 R dots), then writes its share of the d columns. With the frozen W given (the layer's LoRA
 form, d ≤ 2048) the forward also writes At = Ûᵀ Wᵀ and the backward forms Q = (Zᵀ dy) W block by
-block, so W is read once per launch and the step needs no separate GEMM for either. The reduction is
-repeated by every program, one serial loop over d, so GPU time grows with d·r: ``hra_kernels`` picks
-these kernels for d ≤ 4096.
+block, so W is read once per launch and the step needs no separate GEMM for either. Below
+``SPLIT_MIN_D`` every program repeats the reduction, one serial loop over d; from it on the
+reduction runs split over programs, as partial sums added in a fixed order (one more launch).
+
+The token pass (``act_fwd``, ``act_bwd``) is the whole activation-form adapter over the tokens:
+x' = x + Z Ûᵀ with Z = x Û Γᵀ in one launch, and dU, dx from dx' in two, through per-block partial
+sums of S = dZᵀ x, Q = Zᵀ dx' and C = Zᵀ dZ (the last gives S Û and diag(Q Û) without a pass over
+d). Deterministic (no atomics); tested against float64 (tests/test_gpu_graphs.py).
 
 Layouts: U (d, r) with any strides; Ûᵀ, Mᵀ (r, d) rows out, S, Q (r, d) rows in, dU (d, r) out.
 Importing this module fails where triton is missing; ``hra_kernels`` then uses the torch path.
