@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "hra_viz"
 # triton: the GPU kernel language that ships with torch's CUDA builds; only
-# hra_viz/core/adapters/hra_triton.py imports it, lazily, and the core falls back to torch without it
+# hra_viz/core/adapters/hra_triton.py and hra_token.py import it, lazily, and the core falls back to
+# torch without it
 CORE_ALLOWED = {"torch", "numpy", "safetensors", "hra_viz", "triton"}
 
 

@@ -67,7 +67,7 @@ class _HRAChainFn(torch.autograd.Function):
 
     Token pass (CUDA, Triton, d ≤ 2048: ``hra_kernels.token_pass``): the activation form with its
     whole adapter in one launch forward (Z and x', Γ made inside) and two backward after dx' = dy W
-    (``hra_triton.act_fwd`` / ``act_bwd``), for steps bound by the host's launches.
+    (``hra_token.act_fwd`` / ``act_bwd``), for steps bound by the host's launches.
 
     Every product with an N- or d-sized operand has the r × d factors as rows (Ûᵀ, Mᵀ, (W Û)ᵀ): the
     fast layout for skinny products, on a CPU (a (r, d) @ (d, n) product streams W once) and in cuBLAS.

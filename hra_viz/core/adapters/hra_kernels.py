@@ -238,13 +238,17 @@ def token_pass(W: torch.Tensor) -> bool:
 
 
 def act_fwd(x2: torch.Tensor, U: torch.Tensor):
-    """Token pass forward: (x' = x Hᵀ, Z = x Û Γᵀ float32, saved) in one launch (``hra_triton``)."""
-    return _triton().act_fwd(x2, U)
+    """Token pass forward: (x' = x Hᵀ, Z = x Û Γᵀ float32, saved) in one launch (``hra_token``)."""
+    from . import hra_token  # only on the Triton path: triton is importable there
+
+    return hra_token.act_fwd(x2, U)
 
 
 def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x: bool):
-    """Token pass backward: (dU, dx or None) from dx' = dy W, in two launches (``hra_triton``)."""
-    return _triton().act_bwd(dxp, x2, Z, saved, need_x)
+    """Token pass backward: (dU, dx or None) from dx' = dy W, in two launches (``hra_token``)."""
+    from . import hra_token
+
+    return hra_token.act_bwd(dxp, x2, Z, saved, need_x)
 
 
 def triton_fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None):
