@@ -21,7 +21,33 @@ import torch
 import triton
 import triton.language as tl
 
-from .hra_triton import _INTERPRET, PREC, _config, _factors, _gram, _launch
+from .hra_triton import _INTERPRET, PREC, _config, _factors, _gram, _launch, _load_small, _save_small
+
+
+@triton.jit
+def _unit_rows(U, dd, dm, RR, s_ud, s_ur, n_c, R: tl.constexpr):
+    """Û's rows dd (len(dd) × R, float32; zero outside d and r)."""
+    rr = tl.arange(0, R)
+    u = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & (rr < RR)[None, :], other=0.0)
+    return u.to(tl.float32) / n_c[None, :]
+
+
+@triton.jit
+def _times_unit(A, rows, rmask, s_an, U, D, RR, s_ud, s_ur, n_c,
+                R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr):
+    """A[rows] Û (BM × R, float32 sums) over all of d: x Û forward, dZ = dx' Û backward. With LOW_DOT
+    Û is rounded to A's dtype, as the cuBLAS route's products round it."""
+    acc = tl.zeros((BM, R), dtype=tl.float32)
+    for d0 in range(0, D, BD):
+        dd = d0 + tl.arange(0, BD)
+        dm = dd < D
+        ab = tl.load(A + rows[:, None] * s_an + dd[None, :], mask=rmask[:, None] & dm[None, :], other=0.0)
+        ub = _unit_rows(U, dd, dm, RR, s_ud, s_ur, n_c, R)
+        if LOW_DOT:
+            acc += tl.dot(ab, ub.to(ab.dtype))
+        else:
+            acc += tl.dot(ab.to(tl.float32), ub, input_precision=PREC)
+    return acc
 
 
 @triton.jit
@@ -36,17 +62,7 @@ def _act_fwd_kernel(X, U, XP, Z, SMALL, N, D, RR, s_ud, s_ur, s_xn,
     Gm, gn, n_r, n_c = _factors(_gram(U, D, RR, s_ud, s_ur, R, BLOCK_RED), RR, R, LOG_R)
     rows = pid * BM + tl.arange(0, BM)
     rmask = rows < N
-    xu = tl.zeros((BM, R), dtype=tl.float32)
-    for d0 in range(0, D, BD):
-        dd = d0 + tl.arange(0, BD)
-        dm = dd < D
-        xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=rmask[:, None] & dm[None, :], other=0.0)
-        ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
-                     other=0.0).to(tl.float32) / n_c[None, :]
-        if LOW_DOT:  # Û rounded to the compute dtype, as the cuBLAS route's x Mᵀ
-            xu += tl.dot(xb, ub.to(xb.dtype))
-        else:
-            xu += tl.dot(xb.to(tl.float32), ub, input_precision=PREC)
+    xu = _times_unit(X, rows, rmask, s_xn, U, D, RR, s_ud, s_ur, n_c, R, BM, BD, LOW_DOT)
     z = tl.dot(xu, tl.trans(Gm), input_precision="ieee")  # Z = (x Û) Γᵀ
     tl.store(Z + rows[:, None] * RR + rr[None, :], z, mask=rmask[:, None] & cmask[None, :])
     for d0 in range(0, D, BD):
@@ -54,8 +70,7 @@ def _act_fwd_kernel(X, U, XP, Z, SMALL, N, D, RR, s_ud, s_ur, s_xn,
         dm = dd < D
         m2 = rmask[:, None] & dm[None, :]
         xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=m2, other=0.0)
-        ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
-                     other=0.0).to(tl.float32) / n_c[None, :]
+        ub = _unit_rows(U, dd, dm, RR, s_ud, s_ur, n_c, R)
         if LOW_DOT:
             corr = tl.dot(z.to(xb.dtype), tl.trans(ub).to(xb.dtype))
         else:
@@ -63,11 +78,7 @@ def _act_fwd_kernel(X, U, XP, Z, SMALL, N, D, RR, s_ud, s_ur, s_xn,
         xp = (xb.to(tl.float32) + corr).to(XP.dtype.element_ty)
         tl.store(XP + rows[:, None] * D + dd[None, :], xp, mask=m2)
     if pid == 0:
-        mm = cmask[:, None] & cmask[None, :]
-        oo = rr[:, None] * RR + rr[None, :]
-        tl.store(SMALL + oo, Gm, mask=mm)
-        tl.store(SMALL + RR * RR + oo, gn, mask=mm)
-        tl.store(SMALL + 2 * RR * RR + rr, n_r, mask=cmask)
+        _save_small(SMALL, Gm, gn, n_r, RR, R)
 
 
 @triton.jit
@@ -80,25 +91,12 @@ def _act_bwd_kernel(DXP, X, Z, U, SMALL, DX, DZ, PART, N, D, RR, s_ud, s_ur, s_x
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
-    mm = cmask[:, None] & cmask[None, :]
-    Gm = tl.load(SMALL + rr[:, None] * RR + rr[None, :], mask=mm, other=0.0)
-    n_c = tl.load(SMALL + 2 * RR * RR + rr, mask=cmask, other=1.0)
+    Gm, _, n_c = _load_small(SMALL, RR, R)
     C = tl.zeros((R, R), dtype=tl.float32)
     for s0 in range(0, ROWS, BM):
         rows = pid * ROWS + s0 + tl.arange(0, BM)
         rmask = rows < N
-        dz = tl.zeros((BM, R), dtype=tl.float32)
-        for d0 in range(0, D, BD):
-            dd = d0 + tl.arange(0, BD)
-            dm = dd < D
-            gm = rmask[:, None] & dm[None, :]
-            gb = tl.load(DXP + rows[:, None] * s_gn + dd[None, :], mask=gm, other=0.0)
-            ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
-                         other=0.0).to(tl.float32) / n_c[None, :]
-            if LOW_DOT:
-                dz += tl.dot(gb, ub.to(gb.dtype))
-            else:
-                dz += tl.dot(gb.to(tl.float32), ub, input_precision=PREC)
+        dz = _times_unit(DXP, rows, rmask, s_gn, U, D, RR, s_ud, s_ur, n_c, R, BM, BD, LOW_DOT)
         zm = rmask[:, None] & cmask[None, :]
         tl.store(DZ + rows[:, None] * RR + rr[None, :], dz, mask=zm)
         z = tl.load(Z + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
@@ -109,8 +107,7 @@ def _act_bwd_kernel(DXP, X, Z, U, SMALL, DX, DZ, PART, N, D, RR, s_ud, s_ur, s_x
     for d0 in range(0, D, BD):
         dd = d0 + tl.arange(0, BD)
         dm = dd < D
-        ub = tl.load(U + dd[:, None] * s_ud + rr[None, :] * s_ur, mask=dm[:, None] & cmask[None, :],
-                     other=0.0).to(tl.float32) / n_c[None, :]
+        ub = _unit_rows(U, dd, dm, RR, s_ud, s_ur, n_c, R)
         s_acc = tl.zeros((R, BD), dtype=tl.float32)
         q_acc = tl.zeros((R, BD), dtype=tl.float32)
         for s0 in range(0, ROWS, BM):
@@ -148,11 +145,7 @@ def _act_du_kernel(PART, U, SMALL, DU, D, RR, s_ud, s_ur, NB, NPROG,
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
-    mm = cmask[:, None] & cmask[None, :]
-    oo = rr[:, None] * RR + rr[None, :]
-    Gm = tl.load(SMALL + oo, mask=mm, other=0.0)
-    gn = tl.load(SMALL + RR * RR + oo, mask=mm, other=0.0)
-    n_c = tl.load(SMALL + 2 * RR * RR + rr, mask=cmask, other=1.0)
+    Gm, gn, n_c = _load_small(SMALL, RR, R)
     C = tl.zeros((R, R), dtype=tl.float32)
     for b in range(0, NB):
         C += tl.load(PART + 2 * NB * RR * D + b * R * R + rr[:, None] * R + rr[None, :])

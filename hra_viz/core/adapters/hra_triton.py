@@ -71,6 +71,31 @@ def _factors(gram, RR, R: tl.constexpr, LOG_R: tl.constexpr):
 
 
 @triton.jit
+def _save_small(SMALL, Gm, gn, n_r, RR, R: tl.constexpr):
+    """SMALL = [Γ (RR²), ÛᵀÛ (RR²), ‖u_i‖ (RR)] float32: what the backward kernels read back."""
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    mm = cmask[:, None] & cmask[None, :]
+    oo = rr[:, None] * RR + rr[None, :]
+    tl.store(SMALL + oo, Gm, mask=mm)
+    tl.store(SMALL + RR * RR + oo, gn, mask=mm)
+    tl.store(SMALL + 2 * RR * RR + rr, n_r, mask=cmask)
+
+
+@triton.jit
+def _load_small(SMALL, RR, R: tl.constexpr):
+    """(Γ, ÛᵀÛ, ‖u‖ as columns) from what ``_save_small`` wrote, zero (norms: one) outside r × r."""
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    mm = cmask[:, None] & cmask[None, :]
+    oo = rr[:, None] * RR + rr[None, :]
+    Gm = tl.load(SMALL + oo, mask=mm, other=0.0)
+    gn = tl.load(SMALL + RR * RR + oo, mask=mm, other=0.0)
+    n_c = tl.load(SMALL + 2 * RR * RR + rr, mask=cmask, other=1.0)
+    return Gm, gn, n_c
+
+
+@triton.jit
 def _gram_part_kernel(U, PART, D, RR, s_ud, s_ur, CHUNK, R: tl.constexpr, BLOCK_RED: tl.constexpr):
     # PART[pid] (R × R float32) = UᵀU over this program's CHUNK rows of d (the split reduction)
     pid = tl.program_id(0)
@@ -151,11 +176,7 @@ def _fwd_kernel(U, OUT, SMALL, W, AT, D, RR, s_ud, s_ur, NPROG, D_OUT, s_wo, s_w
             am = cmask[:, None] & (oc[None, :] < D_OUT)
             tl.store(AT + rr[:, None] * D_OUT + oc[None, :], acc.to(AT.dtype.element_ty), mask=am)
     if pid == 0:
-        mm = cmask[:, None] & cmask[None, :]
-        oo = rr[:, None] * RR + rr[None, :]
-        tl.store(SMALL + oo, Gm, mask=mm)
-        tl.store(SMALL + RR * RR + oo, gn, mask=mm)
-        tl.store(SMALL + 2 * RR * RR + rr, n_r, mask=cmask)
+        _save_small(SMALL, Gm, gn, n_r, RR, R)
 
 
 @triton.jit
@@ -165,11 +186,7 @@ def _bwd_kernel(S, Q, U, SMALL, DU, D, RR, s_ud, s_ur, NPROG, ZD, W, AT, D_OUT, 
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
-    mm = cmask[:, None] & cmask[None, :]
-    oo = rr[:, None] * RR + rr[None, :]
-    Gm = tl.load(SMALL + oo, mask=mm, other=0.0)
-    gn = tl.load(SMALL + RR * RR + oo, mask=mm, other=0.0)
-    n_c = tl.load(SMALL + 2 * RR * RR + rr, mask=cmask, other=1.0)
+    Gm, gn, n_c = _load_small(SMALL, RR, R)
     # B1 = S Û (r × r) and cQ = rowsum(Q ⊙ Ûᵀ), over all of d
     B1 = tl.zeros((R, R), dtype=tl.float32)
     cQ = tl.zeros((R,), dtype=tl.float32)
