@@ -4,8 +4,9 @@
 
 Needs ``triton`` importable (CI does not install it; the GPU tests in tests/test_gpu_graphs.py are the
 real check, on the device). Runs the r × r kernels (one launch, and the split reductions forced on
-small d), and the token pass (x' and Z forward; dU and dx backward, several blocks of rows per
-program at 20000 tokens), all in float32, and prints the relative error of each against float64
+small d), the token pass (x' and Z forward; dU and dx backward, several blocks of rows per
+program at 20000 tokens) and the LoRA pass (y += Z (W Û)ᵀ and Z forward; dU and dx backward, d_in ≠
+d_out), all in float32, and prints the relative error of each against float64
 autograd of the closed form. Exits 1 if any is above 1e-5. Some triton releases' interpreter needs a
 one-line fix to run these kernels (``int(self.handle.data)`` on a one-element array in
 ``triton/runtime/interpreter.py``); the error names the line if so.
@@ -67,6 +68,30 @@ def _token_pass(T, hh) -> list[tuple[str, float]]:
     return out
 
 
+def _lora_pass(T, TK, hh) -> list[tuple[str, float]]:
+    out = []
+    for n, d, do, r in ((150, 100, 70, 3), (300, 130, 200, 20), (20000, 64, 48, 4)):
+        torch.manual_seed(n + d)
+        U, x, W, g = torch.randn(d, r), torch.randn(n, d), torch.randn(do, d) / d**0.5, torch.randn(n, do)
+        for need_x in (False, True):
+            y = x @ W.T
+            Ut, _, _, saved = T.fwd(U, torch.float32)
+            Z = TK.lora_fwd(x, y, Ut, Ut @ W.T, saved)  # y += Z At in place
+            dU, dx = TK.lora_bwd(g, x, Z, Ut, Ut @ W.T, W, saved, g @ W if need_x else None)
+            U64 = U.double().requires_grad_(True)
+            x64 = x.double().requires_grad_(need_x)
+            Un, G = hh.wy_factors(U64)
+            Z64 = (x64 @ Un) @ G.T
+            y64 = x64 @ W.double().T + Z64 @ (W.double() @ Un).T
+            (y64 * g.double()).sum().backward()
+            tag = f"lora pass n={n} d={d}→{do} r={r} x grad={need_x}"
+            out += [(tag + " y", _rel(y, y64.detach())), (tag + " Z", _rel(Z, Z64.detach())),
+                    (tag + " dU", _rel(dU, U64.grad))]
+            if need_x:
+                out.append((tag + " dx", _rel(dx, x64.grad)))
+    return out
+
+
 def main() -> int:
     if os.environ.get("TRITON_INTERPRET") != "1":
         print("set TRITON_INTERPRET=1 (this runs the kernels under Triton's CPU interpreter)")
@@ -79,7 +104,7 @@ def main() -> int:
         print(f"triton is not importable here: {e}")
         return 2
     T.FAST_LAUNCH = False  # the interpreter launches through the JIT
-    rows = _r_by_r(T, hh) + _token_pass(TK, hh)
+    rows = _r_by_r(T, hh) + _token_pass(TK, hh) + _lora_pass(T, TK, hh)
     worst = max(e for _, e in rows)
     for tag, e in rows:
         print(f"{tag:55s} {e:.1e}")

@@ -10,6 +10,9 @@ backward follows what the forward chose):
 * ``node``       the layer as committed (``auto``)
 * ``fnapply``    the node through ``Function.apply``'s Python wrapper instead of its C++ apply
 * ``notoken``    no token pass (the r × r kernels and cuBLAS products: ``TOKEN_PASS_MAX_D = 0``)
+* ``lorapass``   the LoRA pass (``hra_kernels.lora_pass``; off by default) where x needs no gradient
+* ``lorax``      the LoRA pass, in the LoRA form also where x needs a gradient (dx' = dy W by cuBLAS,
+  then dx written over it in the pass)
 * ``nosplit``    no split reductions (every program reduces over all of d)
 * ``torch``      the torch back end for the r × r part (ATen calls)
 * ``triton``     the Triton kernels forced (also where ``auto`` would not pick them)
@@ -36,8 +39,15 @@ from hra_viz.core.adapters import HRALinear
 from hra_viz.core.adapters import hra as H
 from hra_viz.core.adapters import hra_kernels as K
 
-VARIANTS = ("node", "fnapply", "notoken", "nosplit", "torch", "triton", "aten")
-NEEDS_TRITON = ("notoken", "nosplit", "triton")
+VARIANTS = ("node", "fnapply", "notoken", "lorapass", "lorax", "nosplit", "torch", "triton", "aten")
+NEEDS_TRITON = ("notoken", "lorapass", "lorax", "nosplit", "triton")
+
+
+class _AlwaysLora(dict):
+    """An ``HRALinear._routes`` cache that answers "LoRA form" for every shape."""
+
+    def get(self, key, default=None):
+        return True
 
 
 class Variant(nn.Module):
@@ -68,6 +78,24 @@ class Variant(nn.Module):
                 return self.inner(x)
             finally:
                 K.TOKEN_PASS_MAX_D = keep
+        if mode == "lorapass":
+            keep, K.LORA_PASS = K.LORA_PASS, True
+            try:
+                return self.inner(x)
+            finally:
+                K.LORA_PASS = keep
+        if mode == "lorax":
+            layers = [m for m in self.inner.modules() if isinstance(m, HRALinear)]
+            keep = [m._routes for m in layers]
+            keep_pass, K.LORA_PASS = K.LORA_PASS, True
+            for m in layers:
+                m._routes = _AlwaysLora()
+            try:
+                return self.inner(x)
+            finally:
+                K.LORA_PASS = keep_pass
+                for m, k in zip(layers, keep, strict=True):
+                    m._routes = k
         if mode == "fnapply":
             keep, H._chain_apply = H._chain_apply, H._HRAChainFn.apply
             try:

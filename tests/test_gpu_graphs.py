@@ -178,6 +178,45 @@ def test_token_pass_against_float64(n, d, r, need_x, cdt):
         assert dx.dtype == cdt and rel(dx, x64.grad) < tol_of(cdt)
 
 
+# (tokens, d_in, d_out, r, x needs grad)
+LORA_CASES = [(64, 64, 64, 1, True), (300, 130, 200, 20, False), (8192, 4096, 1024, 8, True),
+              (20000, 256, 320, 32, False), (96, 2048, 512, 64, True)]
+
+
+@pytest.mark.parametrize("n,d,do,r,need_x", LORA_CASES)
+@pytest.mark.parametrize("cdt", [torch.float32, torch.bfloat16, torch.float16])
+def test_lora_pass_against_float64(n, d, do, r, need_x, cdt):
+    """The LoRA-pass kernels (y += Z (W Û)ᵀ forward; dU, and dx over dx' = dy W, backward from dy
+    through per-block partial sums of dZᵀ x, Zᵀ dy and Zᵀ dZ) against float64 autograd of
+    y = x Wᵀ + (x Û Γᵀ)(W Û)ᵀ, with d_in ≠ d_out and the split r × r reductions (d = 4096)."""
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    g = torch.Generator(device="cuda").manual_seed(n + d + r)
+    U = torch.randn(d, r, device="cuda", generator=g) * torch.logspace(-1, 1, r, device="cuda")
+    x = torch.randn(n, d, device="cuda", generator=g)
+    W = torch.randn(do, d, device="cuda", generator=g) / d**0.5
+    dy = torch.randn(n, do, device="cuda", generator=g)
+    xc, Wc, dyc = x.to(cdt), W.to(cdt), dy.to(cdt)
+    Ut, _, _, saved = K.triton_fwd(U, cdt, None)
+    At = Ut @ Wc.T
+    y = xc @ Wc.T
+    Z = K.lora_fwd(xc, y, Ut, At, saved)
+    dU, dx = K.lora_bwd(dyc, xc, Z, Ut, At, Wc, saved, dyc @ Wc if need_x else None)
+    U64 = U.double().requires_grad_(True)
+    x64 = x.double().requires_grad_(need_x)
+    Un, G = hh.wy_factors(U64)
+    Z64 = (x64 @ Un) @ G.T
+    y64 = x64 @ W.double().T + Z64 @ (W.double() @ Un).T
+    (y64 * dy.double()).sum().backward()
+    t = tol_of(cdt, grad=True)
+    assert y.dtype == cdt and dU.dtype == U.dtype and Z.dtype == torch.float32
+    assert rel(y, y64) < tol_of(cdt) and rel(Z, Z64) < t
+    assert rel(dU, U64.grad) < t
+    assert (dx is None) == (not need_x)
+    if need_x:
+        assert dx.dtype == cdt and rel(dx, x64.grad) < tol_of(cdt)
+
+
 @pytest.mark.parametrize("d,r", [(1000, 8), (333, 17), (2048, 64)])
 def test_triton_split_reduction_matches_one_launch(d, r, monkeypatch):
     """The split reductions (partial sums in parallel, added in a fixed order; d ≥ SPLIT_MIN_D) give
@@ -205,13 +244,14 @@ def test_triton_split_reduction_matches_one_launch(d, r, monkeypatch):
     assert all(torch.equal(a, b) for a, b in zip(again, got[True], strict=True))
 
 
-@pytest.mark.parametrize("route", ["token-pass", "W-in-kernels", "W-by-cuBLAS"])
+@pytest.mark.parametrize("route", ["token-pass", "lora-pass", "W-in-kernels", "W-by-cuBLAS"])
 @pytest.mark.parametrize("x_grad", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_layer_backends_agree(x_grad, dtype, route, monkeypatch):
     if not K.triton_available():
         pytest.skip("triton missing")
     monkeypatch.setattr(K, "TOKEN_PASS_MAX_D", 2048 if route == "token-pass" else 0)
+    monkeypatch.setattr(K, "LORA_PASS", route == "lora-pass")
     monkeypatch.setattr(K, "TRITON_FUSE_MAX_D", 2048 if route == "W-in-kernels" else 0)
     torch.manual_seed(0)
     base = nn.Linear(512, 384).to("cuda", dtype)
@@ -234,7 +274,7 @@ def test_layer_backends_agree(x_grad, dtype, route, monkeypatch):
             assert rel(a, b) < tol
 
 
-@pytest.mark.parametrize("route", ["token", "lora", "activation"])
+@pytest.mark.parametrize("route", ["token", "lora-pass", "lora", "activation"])
 def test_triton_fast_launch_equals_jit_launch(route, monkeypatch):
     """Repeated calls launch the compiled kernels through their C launcher directly: bit for bit what
     triton's JIT launch gives (the last call may go through neither ``CompiledKernel.__getitem__`` nor
@@ -245,12 +285,13 @@ def test_triton_fast_launch_equals_jit_launch(route, monkeypatch):
 
     from hra_viz.core.adapters import hra_triton as T
 
-    if route != "token":  # the r × r kernels with cuBLAS products instead of the token pass
+    if route != "token":  # the LoRA pass, or the r × r kernels with cuBLAS products
         monkeypatch.setattr(K, "TOKEN_PASS_MAX_D", 0)
+        monkeypatch.setattr(K, "LORA_PASS", route == "lora-pass")
     torch.manual_seed(0)
     base = nn.Linear(320, 200).to("cuda", torch.bfloat16)
     layer = HRALinear(base, 8, init="random", generator=torch.Generator().manual_seed(0))
-    x = torch.randn(128, 320, device="cuda", dtype=torch.bfloat16, requires_grad=route != "lora")
+    x = torch.randn(128, 320, device="cuda", dtype=torch.bfloat16, requires_grad=not route.startswith("lora"))
     outs = []
     for mode in ("jit", "fast, first call", "fast"):
         T.FAST_LAUNCH = mode != "jit"
@@ -275,14 +316,16 @@ def test_triton_fast_launch_equals_jit_launch(route, monkeypatch):
             outs.append((y.detach(), layer.u.grad, x.grad))
         finally:
             T.FAST_LAUNCH = True
-    assert layer.route(x) == ("lora" if route == "lora" else "activation")
+    assert layer.route(x) == ("lora" if route.startswith("lora") else "activation")
     for got in outs[1:]:
         for a, b in zip(got, outs[0], strict=True):
             assert (a is None and b is None) or torch.equal(a, b)
     from hra_viz.core.adapters import hra_token as TK
 
-    kernels = ((TK._act_fwd_kernel, TK._act_bwd_kernel, TK._act_du_kernel) if route == "token"
-               else (T._fwd_kernel, T._bwd_kernel))
+    kernels = {"token": (TK._act_fwd_kernel, TK._act_bwd_kernel, TK._act_du_kernel),
+               "lora-pass": (T._fwd_kernel, TK._lora_fwd_kernel, TK._lora_dz_kernel, TK._lora_sp_kernel,
+                             TK._act_du_kernel),
+               }.get(route, (T._fwd_kernel, T._bwd_kernel))
     assert all(any(k[0] is kern for k in T._FAST) for kern in kernels)
 
 

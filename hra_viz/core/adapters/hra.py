@@ -86,10 +86,20 @@ class _HRAChainFn(torch.autograd.Function):
             ctx.W = W
             ctx.save_for_backward(x2, Z, *saved)
             return y
+        ctx.lpass = lpass = backend == "triton" and lora_form and K.lora_pass()
         with hh.no_autocast(x2.device.type):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
             y = F.linear(x2, W, b) if lora_form else None
+            if lpass:  # the LoRA form's adapter in one Triton launch each way over the tokens
+                A, Mt, _, saved = K.triton_fwd(U, W.dtype, None)
+                At = F.linear(A, W)  # (r, d_out) = (W Û)ᵀ
+                if x2.stride(1) != 1:
+                    x2 = x2.contiguous()
+                Z = K.lora_fwd(x2, y, A, At, saved)
+                ctx.W = W
+                ctx.save_for_backward(x2, Z, A, At, *saved)
+                return y
             fused = backend == "triton" and lora_form and K.fuse_w(W)
             if backend == "torch":
                 A, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
@@ -116,6 +126,11 @@ class _HRAChainFn(torch.autograd.Function):
             x2, Z, *saved = ctx.saved_tensors
             with hh.no_autocast(dy.device.type):
                 dU, dx = K.act_bwd(torch.mm(dy, W), x2, Z, saved, need_x)
+            return dx, dU, None, None, None
+        if ctx.lpass:
+            x2, Z, A, At, *saved = ctx.saved_tensors
+            with hh.no_autocast(dy.device.type):
+                dU, dx = K.lora_bwd(dy, x2, Z, A, At, W, saved, torch.mm(dy, W) if need_x else None)
             return dx, dU, None, None, None
         x2, A, Mt, Z, At, *saved = ctx.saved_tensors
         with hh.no_autocast(dy.device.type):

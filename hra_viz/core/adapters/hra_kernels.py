@@ -53,7 +53,8 @@ from .. import householder as hh
 
 __all__ = [
     "accum_dtype", "backend_for", "set_backend", "factors_fwd", "factors_bwd", "gamma", "triton_available",
-    "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd", "token_pass", "act_fwd", "act_bwd",
+    "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd", "token_pass", "act_fwd", "act_bwd", "lora_pass",
+    "lora_fwd", "lora_bwd",
 ]
 
 _HALF = (torch.float16, torch.bfloat16)
@@ -63,6 +64,7 @@ TRITON_MAX_R = 64  # the kernels hold r × r tiles in registers
 TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 8192, 32  # where ``auto`` picks them (measured, see backend_for)
 TRITON_FUSE_MAX_D = 2048  # the kernels also form the products with W up to this d_in, d_out (else cuBLAS)
 TOKEN_PASS_MAX_D = 2048  # the layer runs the token-pass kernels up to this d_in, d_out (``token_pass``)
+LORA_PASS = False  # the LoRA form's adapter in kernels over the tokens: measured, not faster (``lora_pass``)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -235,6 +237,36 @@ def token_pass(W: torch.Tensor) -> bool:
     by the host's launches (d ≤ 2048 on the H200, benchmarks/RESULTS.md); above, the GPU's work
     decides, and dx' = dy W is a d × d product the LoRA form does not need when x needs no gradient."""
     return max(W.shape) <= TOKEN_PASS_MAX_D
+
+
+def lora_pass() -> bool:
+    """Whether a Triton step in the LoRA form (x needs no gradient, d above ``TOKEN_PASS_MAX_D``) runs
+    its adapter through the LoRA-pass kernels (``hra_token.lora_fwd`` / ``lora_bwd``): off unless
+    ``LORA_PASS`` is set, which benchmarks.layer_variants does (variant ``lorapass``).
+
+    Forward: Z = x Û Γᵀ and y += Z (W Û)ᵀ in one launch over the tokens; backward: dZ = dy W Û over
+    the tokens, partial sums of Zᵀ dy and dZᵀ x over (token chunk, column block) programs, Q = (Zᵀ dy) W
+    by cuBLAS, and dU: 4 launches where the cuBLAS route makes 10. Measured on the H200 (d = 4096,
+    benchmarks/RESULTS.md, issue 10 session 6), it was not faster: cuBLAS's skinny products already
+    run near the memory bound (20-23 µs for one read of an 8192 × 4096 activation), the kernels saved
+    ≤ 16 µs of GPU time a step, and the 12-layer stack (4096 tokens) ran 8-16 % slower. Kept,
+    tested on the device, for measuring."""
+    return LORA_PASS
+
+
+def lora_fwd(x2: torch.Tensor, y: torch.Tensor, Ut: torch.Tensor, At: torch.Tensor, saved) -> torch.Tensor:
+    """LoRA pass forward: y += Z At in place, Z = x Û Γᵀ (float32) returned (``hra_token``)."""
+    from . import hra_token
+
+    return hra_token.lora_fwd(x2, y, Ut, At, saved)
+
+
+def lora_bwd(dy, x2, Z, Ut, At, W, saved, dxp):
+    """LoRA pass backward: (dU, dx or None) from dy; dx is written over dxp = dy W where given
+    (``hra_token``)."""
+    from . import hra_token
+
+    return hra_token.lora_bwd(dy, x2, Z, Ut, At, W, saved, dxp)
 
 
 def act_fwd(x2: torch.Tensor, U: torch.Tensor):

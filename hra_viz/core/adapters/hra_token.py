@@ -12,6 +12,13 @@ atomics); tested against float64 on the GPU (tests/test_gpu_graphs.py) and on a 
 ``TRITON_INTERPRET=1`` (benchmarks/diag_triton_cpu.py). ``hra_kernels.token_pass`` says where the
 layer uses it (d ≤ 2048: an eager step there is bound by the host's launches).
 
+The *LoRA pass* does the same for the LoRA form y = x Wᵀ + b + Z (W Û)ᵀ when x needs no gradient:
+``lora_fwd`` (Z, and y += Z At in place, one launch) and ``lora_bwd`` (dZ = dy At ᵀ; partial sums of
+Zᵀ dy and dZᵀ x over (token chunk, column block) programs; Q = (Zᵀ dy) W by cuBLAS; dU by
+``_act_du_kernel``, whose C-identities hold here too, as dZ = dy W Û = dx' Û). It never forms
+dx' = dy W. Measured on the H200 it was not faster than the cuBLAS route it would replace, so the
+layer does not use it unless ``hra_kernels.LORA_PASS`` is set (``hra_kernels.lora_pass``).
+
 Importing this module fails where triton is missing (``hra_kernels`` imports it only on the Triton path).
 """
 
@@ -137,18 +144,19 @@ def _act_bwd_kernel(DXP, X, Z, U, SMALL, DX, DZ, PART, N, D, RR, s_ud, s_ur, s_x
 
 
 @triton.jit
-def _act_du_kernel(PART, U, SMALL, DU, D, RR, s_ud, s_ur, NB, NPROG,
+def _act_du_kernel(SP, QP, CP, U, SMALL, DU, D, RR, s_ud, s_ur, NB, NBC, NPROG,
                    R: tl.constexpr, BLOCK_OUT: tl.constexpr):
-    # dU from _act_bwd_kernel's partial sums. Since Z = x Û Γᵀ, S Û = dZᵀ x Û = −(T C)ᵀ with
-    # T = Γ⁻¹ negated = ½ I + striu(ÛᵀÛ), and diag(Q Û) = diag(Zᵀ dZ) = diag(C): the reductions
-    # over d that _bwd_kernel makes come from the r × r C, summed over the token blocks
+    # dU from the token kernels' partial sums of S (SP, NB × r × d float32), Q (QP, NB × r × d, any
+    # dtype) and C (CP, NBC × R × R float32), each added in a fixed order. Since Z = x Û Γᵀ,
+    # S Û = dZᵀ x Û = −(T C)ᵀ with T = Γ⁻¹ negated = ½ I + striu(ÛᵀÛ), and diag(Q Û) = diag(Zᵀ dZ) =
+    # diag(C): the reductions over d that _bwd_kernel makes come from the r × r C
     pid = tl.program_id(0)
     rr = tl.arange(0, R)
     cmask = rr < RR
     Gm, gn, n_c = _load_small(SMALL, RR, R)
     C = tl.zeros((R, R), dtype=tl.float32)
-    for b in range(0, NB):
-        C += tl.load(PART + 2 * NB * RR * D + b * R * R + rr[:, None] * R + rr[None, :])
+    for b in range(0, NBC):
+        C += tl.load(CP + b * R * R + rr[:, None] * R + rr[None, :])
     eye = rr[:, None] == rr[None, :]
     T = tl.where(eye, 0.5, 0.0) + tl.where(rr[:, None] < rr[None, :], gn, 0.0)
     B1 = -tl.trans(tl.dot(T, C, input_precision="ieee"))  # S Û
@@ -168,11 +176,130 @@ def _act_du_kernel(PART, U, SMALL, DU, D, RR, s_ud, s_ur, NB, NPROG,
         sb = tl.zeros((BLOCK_OUT, R), dtype=tl.float32)
         qb = tl.zeros((BLOCK_OUT, R), dtype=tl.float32)
         for b in range(0, NB):
-            sb += tl.load(PART + b * RR * D + o, mask=m, other=0.0)
-            qb += tl.load(PART + NB * RR * D + b * RR * D + o, mask=m, other=0.0)
+            sb += tl.load(SP + b * RR * D + o, mask=m, other=0.0)
+            qb += tl.load(QP + b * RR * D + o, mask=m, other=0.0).to(tl.float32)
         duh = qb + tl.dot(sb, Gm, input_precision=PREC) + tl.dot(uh, K, input_precision=PREC)
         du = (duh - uh * c[None, :]) / n_c[None, :]
         tl.store(DU + dd[:, None] * RR + rr[None, :], du.to(DU.dtype.element_ty), mask=m)
+
+
+@triton.jit
+def _lora_fwd_kernel(X, Y, UT, AT, SMALL, Z, N, D, DO, RR, s_xn,
+                     R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr):
+    # the LoRA form's adapter, one program per BM tokens: Z = (x Û) Γᵀ (float32, kept for the
+    # backward), then y += Z At in place over d_out (y = x Wᵀ + b from cuBLAS; Ûᵀ (r × d_in) and
+    # At = Ûᵀ Wᵀ (r × d_out) in the compute dtype)
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    Gm, _, _ = _load_small(SMALL, RR, R)
+    rows = pid * BM + tl.arange(0, BM)
+    rmask = rows < N
+    xu = tl.zeros((BM, R), dtype=tl.float32)
+    for d0 in range(0, D, BD):
+        dd = d0 + tl.arange(0, BD)
+        dm = dd < D
+        xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=rmask[:, None] & dm[None, :], other=0.0)
+        ut = tl.load(UT + rr[:, None] * D + dd[None, :], mask=cmask[:, None] & dm[None, :], other=0.0)
+        if LOW_DOT:
+            xu += tl.dot(xb, tl.trans(ut))
+        else:
+            xu += tl.dot(xb.to(tl.float32), tl.trans(ut.to(tl.float32)), input_precision=PREC)
+    z = tl.dot(xu, tl.trans(Gm), input_precision="ieee")  # Z = (x Û) Γᵀ
+    tl.store(Z + rows[:, None] * RR + rr[None, :], z, mask=rmask[:, None] & cmask[None, :])
+    for o0 in range(0, DO, BD):
+        oo = o0 + tl.arange(0, BD)
+        om = oo < DO
+        m2 = rmask[:, None] & om[None, :]
+        at = tl.load(AT + rr[:, None] * DO + oo[None, :], mask=cmask[:, None] & om[None, :], other=0.0)
+        yb = tl.load(Y + rows[:, None] * DO + oo[None, :], mask=m2, other=0.0)
+        if LOW_DOT:
+            corr = tl.dot(z.to(at.dtype), at)
+        else:
+            corr = tl.dot(z, at.to(tl.float32), input_precision=PREC)
+        yb = (yb.to(tl.float32) + corr).to(Y.dtype.element_ty)
+        tl.store(Y + rows[:, None] * DO + oo[None, :], yb, mask=m2)
+
+
+@triton.jit
+def _lora_dz_kernel(DY, AT, Z, DZ, CP, N, DO, RR, s_yn,
+                    R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr):
+    # LoRA pass backward, 1 of 2, one program per BM tokens: dZ = dy Atᵀ (= dx' Û, without
+    # dx' = dy W), and this block's C = Zᵀ dZ (r × r)
+    pid = tl.program_id(0)
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    rows = pid * BM + tl.arange(0, BM)
+    rmask = rows < N
+    dz = tl.zeros((BM, R), dtype=tl.float32)
+    for o0 in range(0, DO, BD):
+        oo = o0 + tl.arange(0, BD)
+        om = oo < DO
+        gb = tl.load(DY + rows[:, None] * s_yn + oo[None, :], mask=rmask[:, None] & om[None, :], other=0.0)
+        at = tl.load(AT + rr[:, None] * DO + oo[None, :], mask=cmask[:, None] & om[None, :], other=0.0)
+        if LOW_DOT:
+            dz += tl.dot(gb, tl.trans(at))
+        else:
+            dz += tl.dot(gb.to(tl.float32), tl.trans(at.to(tl.float32)), input_precision=PREC)
+    zm = rmask[:, None] & cmask[None, :]
+    tl.store(DZ + rows[:, None] * RR + rr[None, :], dz, mask=zm)
+    z = tl.load(Z + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
+    cb = tl.dot(tl.trans(z), dz, input_precision="ieee")
+    tl.store(CP + pid * R * R + rr[:, None] * R + rr[None, :], cb)
+
+
+@triton.jit
+def _lora_sp_kernel(DY, X, Z, DZ, UT, SMALL, DX, PP, SP, N, D, DO, RR, s_xn, s_yn, s_dn, CHUNK, NBO, NBLK,
+                    R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr,
+                    NEED_X: tl.constexpr):
+    # LoRA pass backward, 2 of 2: program (chunk c of CHUNK tokens, column block j) writes chunk c's
+    # partial sum of P = Zᵀ dy (r × d_out, blocks j < NBO; Q = P W later, by cuBLAS) or of
+    # S = dZᵀ x (r × d_in, the other blocks), and with NEED_X dx = dx' + (dZ Γ) Ûᵀ over dx' = dy W
+    pid = tl.program_id(0)
+    c = pid // NBLK
+    j = pid % NBLK
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    if j < NBO:
+        oo = j * BD + tl.arange(0, BD)
+        om = oo < DO
+        acc = tl.zeros((R, BD), dtype=tl.float32)
+        for s0 in range(0, CHUNK, BM):
+            rows = c * CHUNK + s0 + tl.arange(0, BM)
+            rmask = rows < N
+            zm = rmask[:, None] & cmask[None, :]
+            z = tl.load(Z + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
+            gm = rmask[:, None] & om[None, :]
+            gb = tl.load(DY + rows[:, None] * s_yn + oo[None, :], mask=gm, other=0.0)
+            if LOW_DOT:
+                acc += tl.dot(tl.trans(z).to(gb.dtype), gb)
+            else:
+                acc += tl.dot(tl.trans(z), gb.to(tl.float32), input_precision=PREC)
+        tl.store(PP + c * RR * DO + rr[:, None] * DO + oo[None, :], acc.to(PP.dtype.element_ty),
+                 mask=cmask[:, None] & om[None, :])
+    else:
+        dd = (j - NBO) * BD + tl.arange(0, BD)
+        dm = dd < D
+        acc = tl.zeros((R, BD), dtype=tl.float32)
+        Gm, _, _ = _load_small(SMALL, RR, R)
+        ut = tl.load(UT + rr[:, None] * D + dd[None, :], mask=cmask[:, None] & dm[None, :], other=0.0)
+        for s0 in range(0, CHUNK, BM):
+            rows = c * CHUNK + s0 + tl.arange(0, BM)
+            rmask = rows < N
+            m2 = rmask[:, None] & dm[None, :]
+            zm = rmask[:, None] & cmask[None, :]
+            dz = tl.load(DZ + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
+            xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=m2, other=0.0)
+            if LOW_DOT:
+                acc += tl.dot(tl.trans(dz).to(xb.dtype), xb)
+            else:
+                acc += tl.dot(tl.trans(dz), xb.to(tl.float32), input_precision=PREC)
+            if NEED_X:
+                dzg = tl.dot(dz, Gm, input_precision="ieee")  # dZ Γ: then dx = dx' + (dZ Γ) Ûᵀ
+                dxb = tl.load(DX + rows[:, None] * s_dn + dd[None, :], mask=m2, other=0.0).to(tl.float32)
+                dxb += tl.dot(dzg, ut.to(tl.float32), input_precision=PREC)
+                tl.store(DX + rows[:, None] * s_dn + dd[None, :], dxb.to(DX.dtype.element_ty), mask=m2)
+        tl.store(SP + c * RR * D + rr[:, None] * D + dd[None, :], acc, mask=cmask[:, None] & dm[None, :])
 
 
 TOKEN_BM = 64  # tokens per program of the token pass (and per step of the backward's loop over rows)
@@ -193,7 +320,7 @@ def act_fwd(x2: torch.Tensor, U: torch.Tensor):
            x2.data_ptr() % 16 == 0)
     _launch(_act_fwd_kernel, -(-n // TOKEN_BM), (x2, U, xp, Z, small, n, d, r, su[0], su[1], sx),
             dict(R=R, LOG_R=log_r, BLOCK_RED=red, BM=TOKEN_BM, BD=64,
-                 LOW_DOT=x2.dtype != torch.float32 and not _INTERPRET), key)
+                 LOW_DOT=_low_dot(x2)), key)
     return xp, Z, (U, small)
 
 
@@ -221,14 +348,98 @@ def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x:
            _spec(nb), U.data_ptr() % 16 == 0, x2.data_ptr() % 16 == 0, dxp.data_ptr() % 16 == 0)
     _launch(_act_bwd_kernel, nb,
             (dxp, x2, Z, U, small, dx, dz, part, n, d, r, su[0], su[1], sx, sg, rows, nb),
-            dict(R=R, BM=TOKEN_BM, BD=64, LOW_DOT=x2.dtype != torch.float32 and not _INTERPRET,
+            dict(R=R, BM=TOKEN_BM, BD=64, LOW_DOT=_low_dot(x2),
                  NEED_X=need_x), key)
     nprog = _config(d, r)[3]
-    _launch(_act_du_kernel, nprog, (part, U, small, dU, d, r, su[0], su[1], nb, nprog),
-            dict(R=R, BLOCK_OUT=64), key)
+    # S's, Q's and C's partial sums: views of one allocation (the key says whether they are aligned)
+    sp, qp, cp = part[: nb * r * d], part[nb * r * d: 2 * nb * r * d], part[2 * nb * r * d:]
+    _launch(_act_du_kernel, nprog, (sp, qp, cp, U, small, dU, d, r, su[0], su[1], nb, nb, nprog),
+            dict(R=R, BLOCK_OUT=64), key + ((nb * r * d) % 4 == 0,))
     return dU, (dx if need_x else None)
+
+
+def _low_dot(x: torch.Tensor) -> bool:
+    """Products on half-precision tensor cores (float32 sums); float32 IEEE products otherwise, and
+    under Triton's CPU interpreter, which has no half-precision dot."""
+    return x.dtype != torch.float32 and not _INTERPRET
 
 
 def _spec(v: int) -> tuple[bool, bool]:
     """How triton specialises an int argument: whether it is 1, and whether it is a multiple of 16."""
     return v == 1, v % 16 == 0
+
+
+# LoRA pass tiles: (tokens per program, columns per step, warps) forward and for dZ; for the partial
+# sums also the programs wanted (the tokens are cut into as many chunks as fill about that many).
+# The fastest of 7 settings each on the H200 at d = 4096 (r = 8, 32) and d = 8192 (r = 8), 8192
+# tokens: the same three won in all three (benchmarks/RESULTS.md, issue 10, session 6)
+LORA_FWD = (16, 256, 4)
+LORA_DZ = (64, 256, 8)
+LORA_SP = (64, 128, 4, 528)
+
+
+def _cap(bd: int, d: int, r: int, x: torch.Tensor) -> int:
+    """Columns per step, at most what keeps an (R × columns) tile within 16 KiB: the pipelined loops
+    hold several such tiles in shared memory (228 KiB on the H200), which float32 at r = 64 overran."""
+    return min(bd, max(32, 16384 // (_config(d, r)[0] * x.element_size())))
+
+
+def lora_fwd(x2: torch.Tensor, y: torch.Tensor, Ut: torch.Tensor, At: torch.Tensor, saved) -> torch.Tensor:
+    """y += Z At in place (y = x Wᵀ + b; Ûᵀ (r × d_in) and At = Ûᵀ Wᵀ (r × d_out) in the compute dtype,
+    from ``hra_triton.fwd``) and Z = x Û Γᵀ (N × r, float32) returned: one launch over the tokens."""
+    U, small = saved
+    n, d = x2.shape
+    r, do = U.shape[1], y.shape[1]
+    Z = torch.empty((n, r), device=x2.device, dtype=torch.float32)
+    sx = x2.stride(0)
+    bm, bd, warps = LORA_FWD
+    bd = _cap(bd, d, r, x2)
+    key = ("lora", d, do, r, x2.dtype, Ut.dtype, _spec(n), _spec(sx), x2.data_ptr() % 16 == 0,
+           y.data_ptr() % 16 == 0, Ut.data_ptr() % 16 == 0, At.data_ptr() % 16 == 0)
+    _launch(_lora_fwd_kernel, -(-n // bm), (x2, y, Ut, At, small, Z, n, d, do, r, sx),
+            dict(R=_config(d, r)[0], BM=bm, BD=bd, LOW_DOT=_low_dot(x2)), key, dict(num_warps=warps))
+    return Z
+
+
+def lora_bwd(dy: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, Ut: torch.Tensor, At: torch.Tensor,
+             W: torch.Tensor, saved, dxp: torch.Tensor | None):
+    """(dU, dx or None) for the LoRA form from dy, without dx' = dy W where x needs no gradient: dZ
+    over the tokens (``_lora_dz_kernel``), partial sums of Zᵀ dy and dZᵀ x over (token chunk, column
+    block) programs (``_lora_sp_kernel``), Q = (Zᵀ dy) W per chunk (cuBLAS), and ``_act_du_kernel``.
+    Where x needs a gradient, dxp = dy W is given and dx is written over it."""
+    U, small = saved
+    n, d = x2.shape
+    r, do = U.shape[1], dy.shape[1]
+    R = _config(d, r)[0]
+    dy = dy.contiguous()
+    need_x = dxp is not None
+    bm1, bd1, w1 = LORA_DZ
+    bm2, bd2, w2, want = LORA_SP
+    bd1, bd2 = _cap(bd1, d, r, x2), _cap(bd2, d, r, x2)
+    nb1 = -(-n // bm1)
+    nbo, nbi = -(-do // bd2), -(-d // bd2)
+    blocks = -(-n // bm2)
+    nch = max(1, min(blocks, want // (nbo + nbi)))  # token chunks
+    chunk = bm2 * -(-blocks // nch)
+    nch = -(-n // chunk)
+    buf = torch.empty(n * r + nb1 * R * R + nch * r * d, device=x2.device, dtype=torch.float32)
+    dz, cp, sp = buf[: n * r], buf[n * r: n * r + nb1 * R * R], buf[n * r + nb1 * R * R:]
+    pp = torch.empty((nch * r, do), device=x2.device, dtype=W.dtype)
+    dx = dxp if need_x else dz
+    sx, sy, sd = x2.stride(0), dy.stride(0), dx.stride(0)
+    aligned = (n * r) % 4 == 0, (n * r + nb1 * R * R) % 4 == 0  # dz, cp and sp: views of one allocation
+    key = ("lora", d, do, r, x2.dtype, dy.dtype, Ut.dtype, dx.dtype, W.dtype, _spec(n), _spec(sx),
+           _spec(sy), _spec(sd), _spec(chunk), _spec(nch), x2.data_ptr() % 16 == 0, dy.data_ptr() % 16 == 0,
+           dx.data_ptr() % 16 == 0, Ut.data_ptr() % 16 == 0, At.data_ptr() % 16 == 0, aligned)
+    _launch(_lora_dz_kernel, nb1, (dy, At, Z, dz, cp, n, do, r, sy),
+            dict(R=R, BM=bm1, BD=bd1, LOW_DOT=_low_dot(x2)), key, dict(num_warps=w1))
+    _launch(_lora_sp_kernel, nch * (nbo + nbi),
+            (dy, x2, Z, dz, Ut, small, dx, pp, sp, n, d, do, r, sx, sy, sd, chunk, nbo, nbo + nbi),
+            dict(R=R, BM=bm2, BD=bd2, LOW_DOT=_low_dot(x2), NEED_X=need_x), key, dict(num_warps=w2))
+    qp = torch.mm(pp, W)  # (chunks · r, d_in): each chunk's Q = (Zᵀ dy) W, added up in _act_du_kernel
+    dU = torch.empty(d, r, device=U.device, dtype=U.dtype)
+    nprog = _config(d, r)[3]
+    su = U.stride()
+    _launch(_act_du_kernel, nprog, (sp, qp, cp, U, small, dU, d, r, su[0], su[1], nch, nb1, nprog),
+            dict(R=R, BLOCK_OUT=64), key + (su, U.dtype, U.data_ptr() % 16 == 0))
+    return dU, (dx if need_x else None)

@@ -302,24 +302,26 @@ def _hooks_set(enter) -> bool:
 _raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None)
 
 
-def _launch(kernel, nprog: int, args: tuple, consts: dict, key: tuple) -> None:
+def _launch(kernel, nprog: int, args: tuple, consts: dict, key: tuple, opts: dict | None = None) -> None:
     """``kernel[(nprog,)](*args, **consts)``; repeated calls with the same ``key`` call the compiled
     kernel's C launcher directly, with the raw current stream. In an eager GPU step the JIT's per-call
     argument binding and ``CompiledKernel.__getitem__`` cost as much host time as an ATen op each: this
-    is the layer's launch-bound regime.
+    is the layer's launch-bound regime. ``opts``: triton's compile options (``num_warps``,
+    ``num_stages``), given to the compiling call only.
 
     ``key`` must determine everything triton specialises the kernel on (every tensor's dtype and
     16-byte alignment, every int's being 1 or a multiple of 16): the callers pass the ints
     themselves, the dtypes, and the alignment of the tensors they did not allocate (fresh CUDA
     allocations are always aligned)."""
+    opts = opts or {}
     if not FAST_LAUNCH:
-        kernel[(nprog,)](*args, **consts)
+        kernel[(nprog,)](*args, **consts, **opts)
         return
     cv = tuple(consts.values())
-    key = (kernel, key, cv)
+    key = (kernel, key, cv, tuple(opts.items()))
     ent = _FAST.get(key)
     if ent is None:
-        k = kernel[(nprog,)](*args, **consts)  # compiles once, and returns the compiled kernel
+        k = kernel[(nprog,)](*args, **consts, **opts)  # compiles once, and returns the compiled kernel
         if hasattr(k, "__getitem__"):
             _FAST[key] = (k, _lean(k))
         return
