@@ -354,7 +354,7 @@ def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x:
     # S's, Q's and C's partial sums: views of one allocation (the key says whether they are aligned)
     sp, qp, cp = part[: nb * r * d], part[nb * r * d: 2 * nb * r * d], part[2 * nb * r * d:]
     _launch(_act_du_kernel, nprog, (sp, qp, cp, U, small, dU, d, r, su[0], su[1], nb, nb, nprog),
-            dict(R=R, BLOCK_OUT=64), key + ((nb * r * d) % 4 == 0,))
+            dict(R=R, BLOCK_OUT=64), key + (qp.data_ptr() % 16 == 0, cp.data_ptr() % 16 == 0))
     return dU, (dx if need_x else None)
 
 
@@ -427,7 +427,7 @@ def lora_bwd(dy: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, Ut: torch.Tens
     pp = torch.empty((nch * r, do), device=x2.device, dtype=W.dtype)
     dx = dxp if need_x else dz
     sx, sy, sd = x2.stride(0), dy.stride(0), dx.stride(0)
-    aligned = (n * r) % 4 == 0, (n * r + nb1 * R * R) % 4 == 0  # dz, cp and sp: views of one allocation
+    aligned = cp.data_ptr() % 16 == 0, sp.data_ptr() % 16 == 0  # dz, cp and sp: views of one allocation
     key = ("lora", d, do, r, x2.dtype, dy.dtype, Ut.dtype, dx.dtype, W.dtype, _spec(n), _spec(sx),
            _spec(sy), _spec(sd), _spec(chunk), _spec(nch), x2.data_ptr() % 16 == 0, dy.data_ptr() % 16 == 0,
            dx.data_ptr() % 16 == 0, Ut.data_ptr() % 16 == 0, At.data_ptr() % 16 == 0, aligned)
