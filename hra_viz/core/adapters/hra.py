@@ -91,7 +91,7 @@ class _HRAChainFn(torch.autograd.Function):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
             y = F.linear(x2, W, b) if lora_form else None
-            if lpass:  # the LoRA form's adapter in one Triton launch each way over the tokens
+            if lpass:  # the LoRA pass (off by default): the adapter in Triton kernels over the tokens
                 A, Mt, _, saved = K.triton_fwd(U, W.dtype, None)
                 At = F.linear(A, W)  # (r, d_out) = (W Û)ᵀ
                 if x2.stride(1) != 1:

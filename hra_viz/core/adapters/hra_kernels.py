@@ -248,9 +248,9 @@ def lora_pass() -> bool:
     the tokens, partial sums of Zᵀ dy and dZᵀ x over (token chunk, column block) programs, Q = (Zᵀ dy) W
     by cuBLAS, and dU: 4 launches where the cuBLAS route makes 10. Measured on the H200 (d = 4096,
     benchmarks/RESULTS.md, issue 10 session 6), it was not faster: cuBLAS's skinny products already
-    run near the memory bound (20-23 µs for one read of an 8192 × 4096 activation), the kernels saved
-    ≤ 16 µs of GPU time a step, and the 12-layer stack (4096 tokens) ran 8-16 % slower. Kept,
-    tested on the device, for measuring."""
+    run within 2× of the memory bound (22-33 µs each for one read of an 8192 × 4096 activation), the
+    kernels saved ≤ 18 µs of GPU time forward and none backward, and the 12-layer stack (4096 tokens)
+    ran 8-16 % slower. Kept, tested on the device, for measuring."""
     return LORA_PASS
 
 
