@@ -2,6 +2,7 @@
 # Issue 10 on the lent GPU machine, in one call: every CUDA test, then the GPU benchmarks.
 #
 #   bash benchmarks/device_issue10.sh probe   # Triton kernel tests, kernel and layer timings (~1.5 min)
+#   bash benchmarks/device_issue10.sh host    # where a d = 4096 step's host time goes, ours and LoRA (~2 min)
 #   bash benchmarks/device_issue10.sh quick   # env, kernel and precision tests, kernel timings (~2 min)
 #   bash benchmarks/device_issue10.sh tests   # every CUDA test of issue 10 (~4 min)
 #   bash benchmarks/device_issue10.sh bench   # every GPU benchmark, and live training on 2 of its cores (~5 min)
@@ -51,6 +52,9 @@ if [ "$MODE" = probe ]; then  # kernel correctness and timings only (~1.5 min)
   step kernels $PY -m benchmarks.hra_kernels
   step profile $PY -m benchmarks.profile_gpu
   step layers $PY -m benchmarks.layers --device cuda --parts layer,stack --d 1024,4096 --repeats 5 --no-write
+elif [ "$MODE" = host ]; then  # the d ≥ 4096 route on a launch-bound host (RESULTS.md, issue 10 session 6)
+  step profile $PY -m benchmarks.profile_gpu --cases 4096:8:layer,4096:32:layer --cprofile
+  step variants $PY -m benchmarks.layer_variants --d 4096 --variants node,lorapass,nosplit --repeats 9
 elif [ "$MODE" = quick ]; then
   step tests $PY -m pytest -q -p no:cacheprovider --timeout 300 -m cuda \
     tests/test_gpu_graphs.py tests/test_adapters.py -k "triton or backend or precision or cuda"

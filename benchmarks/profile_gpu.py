@@ -38,6 +38,9 @@ def main(argv=None) -> None:
     ap.add_argument("--live", action="store_true",
                     help="instead: the GPU kernels of one live-page training step (digits MLP), HRA and LoRA")
     a = ap.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("no CUDA device here: this profiles the GPU step")
+        raise SystemExit(2)
     if a.live:
         _live()
         return
