@@ -217,6 +217,30 @@ def test_lora_pass_against_float64(n, d, do, r, need_x, cdt):
         assert dx.dtype == cdt and rel(dx, x64.grad) < tol_of(cdt)
 
 
+def test_lora_pass_token_counts_in_turn():
+    """One layer's shapes called with token counts whose launch keys share a specialisation class but
+    not their block counts (64 tokens: one dZ block, 96: two): each call still matches float64, so no
+    compiled launch is reused where triton would have specialised an int differently."""
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    d, do, r = 256, 192, 8
+    g = torch.Generator(device="cuda").manual_seed(7)
+    U = torch.randn(d, r, device="cuda", generator=g)
+    W = torch.randn(do, d, device="cuda", generator=g) / d**0.5
+    for n in (64, 96, 16, 4160, 64):
+        x = torch.randn(n, d, device="cuda", generator=g)
+        dy = torch.randn(n, do, device="cuda", generator=g)
+        Ut, _, _, saved = K.triton_fwd(U, torch.float32, None)
+        y = x @ W.T
+        Z = K.lora_fwd(x, y, Ut, Ut @ W.T, saved)
+        dU, _ = K.lora_bwd(dy, x, Z, Ut, Ut @ W.T, W, saved, None)
+        U64 = U.double().requires_grad_(True)
+        Un, G = hh.wy_factors(U64)
+        y64 = x.double() @ W.double().T + ((x.double() @ Un) @ G.T) @ (W.double() @ Un).T
+        (y64 * dy.double()).sum().backward()
+        assert rel(y, y64) < 1e-5 and rel(dU, U64.grad) < 1e-5, n
+
+
 @pytest.mark.parametrize("d,r", [(1000, 8), (333, 17), (2048, 64)])
 def test_triton_split_reduction_matches_one_launch(d, r, monkeypatch):
     """The split reductions (partial sums in parallel, added in a fixed order; d ≥ SPLIT_MIN_D) give

@@ -429,7 +429,8 @@ def lora_bwd(dy: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, Ut: torch.Tens
     sx, sy, sd = x2.stride(0), dy.stride(0), dx.stride(0)
     aligned = cp.data_ptr() % 16 == 0, sp.data_ptr() % 16 == 0  # dz, cp and sp: views of one allocation
     key = ("lora", d, do, r, x2.dtype, dy.dtype, Ut.dtype, dx.dtype, W.dtype, _spec(n), _spec(sx),
-           _spec(sy), _spec(sd), _spec(chunk), _spec(nch), x2.data_ptr() % 16 == 0, dy.data_ptr() % 16 == 0,
+           _spec(sy), _spec(sd), _spec(chunk), _spec(nch), _spec(nb1), x2.data_ptr() % 16 == 0,
+           dy.data_ptr() % 16 == 0,
            dx.data_ptr() % 16 == 0, Ut.data_ptr() % 16 == 0, At.data_ptr() % 16 == 0, aligned)
     _launch(_lora_dz_kernel, nb1, (dy, At, Z, dz, cp, n, do, r, sy),
             dict(R=R, BM=bm1, BD=bd1, LOW_DOT=_low_dot(x2)), key, dict(num_warps=w1))
