@@ -54,7 +54,7 @@ if [ "$MODE" = probe ]; then  # kernel correctness and timings only (~1.5 min)
   step layers $PY -m benchmarks.layers --device cuda --parts layer,stack --d 1024,4096 --repeats 5 --no-write
 elif [ "$MODE" = host ]; then  # the d ≥ 4096 route on a launch-bound host (RESULTS.md, issue 10 session 6)
   step profile $PY -m benchmarks.profile_gpu --cases 4096:8:layer,4096:32:layer --cprofile
-  step variants $PY -m benchmarks.layer_variants --d 4096 --variants node,lorapass,nosplit --repeats 9
+  step variants $PY -m benchmarks.layer_variants --d 4096 --variants node,fusew,lorapass,nosplit --repeats 9
 elif [ "$MODE" = quick ]; then
   step tests $PY -m pytest -q -p no:cacheprovider --timeout 300 -m cuda \
     tests/test_gpu_graphs.py tests/test_adapters.py -k "triton or backend or precision or cuda"

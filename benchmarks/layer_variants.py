@@ -14,6 +14,8 @@ backward follows what the forward chose):
 * ``lorax``      the LoRA pass, in the LoRA form also where x needs a gradient (dx' = dy W by cuBLAS,
   then dx written over it in the pass)
 * ``nosplit``    no split reductions (every program reduces over all of d)
+* ``fusew``      At = Ûᵀ Wᵀ and Q = (Zᵀ dy) W inside the r × r kernels at every d (two cuBLAS launches
+  fewer; ``hra_kernels.fuse_w``)
 * ``torch``      the torch back end for the r × r part (ATen calls)
 * ``triton``     the Triton kernels forced (also where ``auto`` would not pick them)
 * ``aten``       no hand-written node (plain differentiable ops, autograd's C++ backward)
@@ -39,8 +41,8 @@ from hra_viz.core.adapters import HRALinear
 from hra_viz.core.adapters import hra as H
 from hra_viz.core.adapters import hra_kernels as K
 
-VARIANTS = ("node", "fnapply", "notoken", "lorapass", "lorax", "nosplit", "torch", "triton", "aten")
-NEEDS_TRITON = ("notoken", "lorapass", "lorax", "nosplit", "triton")
+VARIANTS = ("node", "fnapply", "notoken", "lorapass", "lorax", "nosplit", "fusew", "torch", "triton", "aten")
+NEEDS_TRITON = ("notoken", "lorapass", "lorax", "nosplit", "fusew", "triton")
 
 
 class _AlwaysLora(dict):
@@ -72,6 +74,12 @@ class Variant(nn.Module):
                 return self.inner(x)
             finally:
                 T.SPLIT_MIN_D = keep
+        if mode == "fusew":  # At = Ûᵀ Wᵀ and Q = (Zᵀ dy) W inside the r × r kernels at every d
+            keep, K.TRITON_FUSE_MAX_D = K.TRITON_FUSE_MAX_D, 1 << 30
+            try:
+                return self.inner(x)
+            finally:
+                K.TRITON_FUSE_MAX_D = keep
         if mode == "notoken":
             keep, K.TOKEN_PASS_MAX_D = K.TOKEN_PASS_MAX_D, 0
             try:
