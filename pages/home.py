@@ -121,11 +121,13 @@ def claim_cost():
     else:
         st.success(t("home.cost.par", lang, ratio=ratio))
     st.latex(
-        r"x \mapsto x + \big((x\hat U)\,\Gamma^\top\big)\hat U^\top \;\approx 4 N d_{in} r"
-        r"\qquad \text{LoRA}: x \mapsto (x A^\top) B^\top \;\approx 2 N r (d_{in} + d_{out})"
+        r"\text{HRA}: (x \hat U \Gamma^\top)(W \hat U)^\top"
+        r"\;\approx 2 N r (d_{in} + d_{out}) + 2 r\, d_{in} d_{out}"
+        r"\qquad \text{LoRA}: (x A^\top) B^\top \;\approx 2 N r (d_{in} + d_{out})"
     )
     st.plotly_chart(fig_cost, width="stretch", key="fig_cost")
-    st.caption(t("home.cost.caption", lang))
+    dense = _val(cost, "hra_dense", "ms_per_step")
+    st.caption(t("home.cost.caption", lang, dense=dense, vs_lora=dense / lora, vs_hra=dense / hra))
 
 
 def next_steps():

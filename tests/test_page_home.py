@@ -1,8 +1,10 @@
 """AppTest: the home page "HRA in one minute" (and the app shell: sidebar, URL, presentation mode)."""
 
 import json
+import re
 
 import numpy as np
+import pytest
 from plotly_json import arr
 from streamlit.testing.v1 import AppTest
 
@@ -35,6 +37,16 @@ def test_home_renders_with_live_numbers():
     assert any("HRA" in w.value for w in at.warning) or any("HRA" in s.value for s in at.success)
     params = _charts(at)[0]["data"][0]
     assert arr(params["y"]).tolist() == [6144, 12288, 11904, 590592]
+    # the PEFT-style route (H built as d × d) is timed too, and its numbers are the page's own
+    dense = [c.value for c in at.caption if "PEFT 0.21" in c.value]
+    assert len(dense) == 1
+    m = re.search(r"took ([\d.]+) ms a step here: × ([\d.]+) LoRA's and × ([\d.]+) this app's", dense[0])
+    assert m, dense[0]
+    ms, vs_lora, vs_hra = map(float, m.groups())
+    shown = {mt.label: mt.value for mt in at.metric}
+    hra, lora = (float(shown[k].split()[0]) for k in ("HRA per step", "LoRA per step"))
+    assert vs_lora == pytest.approx(ms / lora, rel=0.05) and vs_hra == pytest.approx(ms / hra, rel=0.05)
+    assert vs_hra > 1  # building H every step is the slower route
 
 
 def test_home_in_japanese():

@@ -10,11 +10,13 @@ import time
 
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from hra_viz.core import householder as hh
 from hra_viz.core.adapters import adapt, trainable_parameters
 
-__all__ = ["parameter_budget", "spectrum_kept", "step_cost", "COMPARED"]
+__all__ = ["parameter_budget", "spectrum_kept", "step_cost", "COMPARED", "DenseHRA"]
 
 COMPARED = ("hra", "lora", "oft", "full")
 
@@ -90,6 +92,20 @@ def spectrum_kept(
     return pd.DataFrame(rows)
 
 
+class DenseHRA(nn.Module):
+    """An HRA layer computed as PEFT 0.21 does it: H = ∏ (I − 2 ûûᵀ) built as a d × d matrix on every
+    call (``householder.householder_chain``), then x (W H)ᵀ + b. The same function as the HRALinear it
+    copies U and the frozen base from; only the route differs."""
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.base = layer.base
+        self.u = nn.Parameter(layer.u.detach().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.base.weight @ hh.householder_chain(self.u), self.base.bias)
+
+
 def _make_step(model: nn.Module, x: torch.Tensor, train: bool):
     params = [p for p in model.parameters() if p.requires_grad]
 
@@ -119,14 +135,20 @@ def step_cost(
     """Measured ms per training step (forward + backward + SGD update) on one layer, CPU float32.
 
     Best of ``reps`` after one warm-up. ``frozen`` is the layer alone with nothing to train (forward
-    only), the floor every method pays.
+    only), the floor every method pays; ``hra_dense`` is the same HRA layer with H built as a d × d
+    matrix on every step (``DenseHRA``, PEFT 0.21's route).
     """
     torch.manual_seed(seed)
     x = torch.randn(n_tokens, d_in)
-    names = ("frozen", *COMPARED)
+    names = ("frozen", *COMPARED, "hra_dense")
     steps = {}
     for m in names:
-        model = _layer(d_in, d_out, seed) if m == "frozen" else _adapted(m, d_in, d_out, r, oft_block, seed)
+        if m == "frozen":
+            model = _layer(d_in, d_out, seed)
+        elif m == "hra_dense":
+            model = DenseHRA(_adapted("hra", d_in, d_out, r, oft_block, seed)[0])
+        else:
+            model = _adapted(m, d_in, d_out, r, oft_block, seed)
         steps[m] = _make_step(model, x, train=m != "frozen")
         steps[m]()  # warm-up
     best = dict.fromkeys(names, math.inf)

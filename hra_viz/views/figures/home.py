@@ -54,7 +54,9 @@ def spectrum_bars(df: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def step_cost_bars(df: pd.DataFrame, lang: str) -> go.Figure:
-    """Measured ms per training step per method. df: method, ms_per_step, vs_lora."""
+    """Measured ms per training step per method. df: method, ms_per_step, vs_lora (a ``hra_dense`` row,
+    H built as a d × d matrix, is left to the caption: its bar would flatten the others)."""
+    df = df[df.method != "hra_dense"]
     fig = _method_bars(
         df.method, df.ms_per_step, [f"{v:.2f} ms" for v in df.ms_per_step], [df.vs_lora],
         "%{x}: %{y:.3f} ms (× %{customdata[0]:.2f} LoRA)<extra></extra>", lang,

@@ -1,0 +1,59 @@
+"""The home page's numbers (``hra_viz.views.overview``): the step-cost comparison times what it says."""
+
+import math
+
+import pytest
+import torch
+
+from hra_viz.views import figures as F
+from hra_viz.views import overview
+
+
+def _naive_h(U: torch.Tensor) -> torch.Tensor:
+    """H = H_1 … H_r, each H_i = I − 2 u_i u_iᵀ / (u_iᵀ u_i) formed as its own d × d matrix (float64)."""
+    U = U.to(torch.float64)
+    d = U.shape[0]
+    H = torch.eye(d, dtype=torch.float64)
+    for i in range(U.shape[1]):
+        u = U[:, i : i + 1]
+        H = H @ (torch.eye(d, dtype=torch.float64) - 2.0 * (u @ u.T) / float(u.T @ u))
+    return H
+
+
+@pytest.mark.parametrize("d_in,d_out,r", [(24, 16, 4), (16, 32, 3)])
+def test_dense_hra_is_the_same_function_and_gradient(d_in, d_out, r):
+    """The timed PEFT-style route and the app's route compute one function: outputs and ∂L/∂U agree with
+    each other and with a naive float64 W H built reflection by reflection."""
+    layer = overview._adapted("hra", d_in, d_out, r, 32, seed=3, dtype=torch.float64)[0]
+    dense = overview.DenseHRA(layer)
+    assert dense.base is layer.base and not dense.base.weight.requires_grad
+    x = torch.randn(7, d_in, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    W, b = layer.base.weight.detach(), layer.base.bias.detach()
+    U = layer.u.detach().clone().requires_grad_(True)
+    Wp = W @ _naive_h(U.detach())
+    ref = x @ Wp.T + b
+    y_fast, y_dense = layer(x), dense(x)
+    assert torch.allclose(y_fast, ref, atol=1e-12, rtol=0)
+    assert torch.allclose(y_dense, ref, atol=1e-12, rtol=0)
+    gy = torch.randn_like(ref)
+    (g_fast,) = torch.autograd.grad(y_fast, layer.u, gy)
+    (g_dense,) = torch.autograd.grad(y_dense, dense.u, gy)
+    # reference gradient: autograd through the naive product, in float64
+    Un = U / U.norm(dim=0, keepdim=True)
+    H = torch.eye(d_in, dtype=torch.float64)
+    for i in range(r):
+        H = H - 2.0 * (H @ Un[:, i : i + 1]) @ Un[:, i : i + 1].T
+    (g_ref,) = torch.autograd.grad(x @ (W @ H).T, U, gy)
+    assert torch.allclose(g_fast, g_ref, atol=1e-10, rtol=0)
+    assert torch.allclose(g_dense, g_ref, atol=1e-10, rtol=0)
+
+
+def test_step_cost_rows_and_figure():
+    df = overview.step_cost(64, 48, r=4, oft_block=8, n_tokens=16, reps=2)
+    assert list(df.method) == ["frozen", *overview.COMPARED, "hra_dense"]
+    assert all(math.isfinite(v) and v > 0 for v in df.ms_per_step)
+    lora = float(df.loc[df.method == "lora", "ms_per_step"].iloc[0])
+    assert df.vs_lora.tolist() == pytest.approx((df.ms_per_step / lora).tolist())
+    fig = F.step_cost_bars(df, "en")
+    assert len(fig.data[0].y) == 5  # the dense route is left to the caption
+    assert sorted(fig.data[0].y) == sorted(df.ms_per_step[df.method != "hra_dense"])
