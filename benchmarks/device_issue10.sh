@@ -48,7 +48,7 @@ EOF
 
 if [ "$MODE" = probe ]; then  # kernel correctness and timings only (~1.5 min)
   step tests $PY -m pytest -q -p no:cacheprovider --timeout 300 -m cuda tests/test_gpu_graphs.py \
-    -k "triton or backend or token or split or lora_pass"
+    -k "triton or backend or token or split or lora_pass or fall_back"
   step kernels $PY -m benchmarks.hra_kernels
   step profile $PY -m benchmarks.profile_gpu
   step layers $PY -m benchmarks.layers --device cuda --parts layer,stack --d 1024,4096 --repeats 5 --no-write

@@ -268,6 +268,46 @@ def test_triton_split_reduction_matches_one_launch(d, r, monkeypatch):
     assert all(torch.equal(a, b) for a, b in zip(again, got[True], strict=True))
 
 
+@pytest.mark.parametrize("where", ["forward", "backward"])
+def test_failing_kernels_fall_back_to_torch_on_the_gpu(where, monkeypatch):
+    """A kernel that raises (standing for a triton that cannot build it) on the real CUDA route: the
+    step completes on the torch back end with the torch back end's numbers (CPU side:
+    tests/test_kernel_fallback.py)."""
+    if not K.triton_available():
+        pytest.skip("triton missing")
+    monkeypatch.setattr(K, "_TRITON", K._triton())  # restored after the fallback turns it off
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated kernel failure")
+
+    # backward: the token pass's forward kernels run for real, then its backward raises
+    monkeypatch.setattr(K, "act_fwd" if where == "forward" else "act_bwd", boom)
+    torch.manual_seed(0)
+    base = nn.Linear(512, 384).to("cuda")
+    out = {}
+    for backend in ("torch", "auto"):
+        K.set_backend(backend)
+        try:
+            layer = HRALinear(base, 8, init="random", generator=torch.Generator().manual_seed(0))
+            x = torch.randn(256, 512, device="cuda", generator=torch.Generator("cuda").manual_seed(1))
+            x.requires_grad_(True)
+            if backend == "auto":
+                assert layer.route(x) == "activation"
+                assert K.backend_for(layer.u, base.weight.dtype) == "triton"
+                with pytest.warns(K.KernelFallbackWarning, match="simulated kernel failure"):
+                    y = layer(x)
+                    y.square().mean().backward()
+                assert not K.triton_available()
+            else:
+                y = layer(x)
+                y.square().mean().backward()
+            out[backend] = (y.detach(), layer.u.grad, x.grad)
+        finally:
+            K.set_backend("auto")
+    for a, b in zip(out["auto"], out["torch"], strict=True):
+        assert rel(a, b) < 1e-5
+
+
 @pytest.mark.parametrize("route", ["token-pass", "lora-pass", "W-in-kernels", "W-by-cuBLAS"])
 @pytest.mark.parametrize("x_grad", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])

@@ -76,17 +76,29 @@ class _HRAChainFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x2, U, W, b, lora_form: bool):
         backend = K.backend_for(U, W.dtype)
+        if backend == "triton":
+            try:
+                return _HRAChainFn._forward(ctx, x2, U, W, b, lora_form, backend)
+            except Exception as e:  # a triton that cannot build or launch the kernels: torch from now on
+                if not K.fall_back(e):
+                    raise
+        return _HRAChainFn._forward(ctx, x2, U, W, b, lora_form, "torch")
+
+    @staticmethod
+    def _forward(ctx, x2, U, W, b, lora_form: bool, backend: str):
+        ctx.W = W  # frozen (the caller checks): no version check needed, and one saved tensor fewer
+        ctx.backend = backend
         ctx.token = token = backend == "triton" and K.token_pass(W)
+        ctx.lpass = lpass = backend == "triton" and lora_form and not token and K.lora_pass()
+        ctx.lora_form, ctx.fused = lora_form and not token, False
         if token:  # the activation form, its adapter in one Triton launch each way (``K.token_pass``)
             with hh.no_autocast(x2.device.type):
                 if x2.stride(1) != 1:
                     x2 = x2.contiguous()
                 xp, Z, saved = K.act_fwd(x2, U)
                 y = F.linear(xp, W, b)
-            ctx.W = W
             ctx.save_for_backward(x2, Z, *saved)
             return y
-        ctx.lpass = lpass = backend == "triton" and lora_form and K.lora_pass()
         with hh.no_autocast(x2.device.type):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
@@ -97,7 +109,6 @@ class _HRAChainFn(torch.autograd.Function):
                 if x2.stride(1) != 1:
                     x2 = x2.contiguous()
                 Z = K.lora_fwd(x2, y, A, At, saved)
-                ctx.W = W
                 ctx.save_for_backward(x2, Z, A, At, *saved)
                 return y
             fused = backend == "triton" and lora_form and K.fuse_w(W)
@@ -113,15 +124,29 @@ class _HRAChainFn(torch.autograd.Function):
             else:
                 At = None
                 y = F.linear(torch.addmm(x2, Z, A), W, b)  # x' = x + Z A
-        ctx.lora_form, ctx.backend, ctx.fused = lora_form, backend, fused
-        ctx.W = W  # frozen (the caller checks): no version check needed, and one saved tensor fewer
+        ctx.fused = fused
         ctx.save_for_backward(x2, A, Mt, Z, At, *saved)
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        W = ctx.W
         need_x = ctx.needs_input_grad[0]
+        try:
+            return _HRAChainFn._backward(ctx, dy, need_x)
+        except Exception as e:  # the Triton backward raised: redo it on the torch back end
+            if ctx.backend != "triton" or not K.fall_back(e):
+                raise
+        saved = ctx.saved_tensors
+        x2, U, W = saved[0], saved[-2], ctx.W  # every Triton route saves (x2, …, U, small)
+        with hh.no_autocast(dy.device.type):
+            A, Mt, tsaved = K.torch_fwd(U, W.dtype)  # the factors again, in the torch back end's form
+            Z = F.linear(x2, Mt)
+            At = F.linear(A, W) if ctx.lora_form else None
+            return _bwd_products(dy, x2, A, Mt, Z, At, W, tsaved, ctx.lora_form, "torch", False, need_x)
+
+    @staticmethod
+    def _backward(ctx, dy, need_x: bool):
+        W = ctx.W
         if ctx.token:
             x2, Z, *saved = ctx.saved_tensors
             with hh.no_autocast(dy.device.type):
@@ -134,23 +159,29 @@ class _HRAChainFn(torch.autograd.Function):
             return dx, dU, None, None, None
         x2, A, Mt, Z, At, *saved = ctx.saved_tensors
         with hh.no_autocast(dy.device.type):
-            if ctx.lora_form:
-                dZ = torch.mm(dy, At.t())  # (N, r)
-                Qa, Qb = torch.mm(Z.t(), dy), W  # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
-                dxp = torch.mm(dy, W) if need_x else None
-            else:
-                dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z A
-                dZ = torch.mm(dxp, A.t())
-                Qa, Qb = Z.t(), dxp  # Q = Zᵀ dx': through x'
-            S = torch.mm(dZ.t(), x2)  # (r, d_in) = ∂L/∂Mᵀ
-            if ctx.backend == "torch":  # Q's product is fused into the backward's first sum
-                dU = K.torch_bwd(saved, S, Qa, Qb, A, Mt)
-            elif ctx.fused:  # Q = (Zᵀ dy) W formed inside the kernel
-                dU = K.triton_bwd(saved, S, ZD=Qa, W=W, At=At)
-            else:
-                dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))
-            dx = dxp.addmm_(dZ, Mt) if need_x else None
-        return dx, dU, None, None, None
+            return _bwd_products(dy, x2, A, Mt, Z, At, W, saved, ctx.lora_form, ctx.backend, ctx.fused,
+                                 need_x)
+
+
+def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str, fused: bool, need_x: bool):
+    """The node's backward on the cuBLAS products (both forms) and the r × r part of ``backend``."""
+    if lora_form:
+        dZ = torch.mm(dy, At.t())  # (N, r)
+        Qa, Qb = torch.mm(Z.t(), dy), W  # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
+        dxp = torch.mm(dy, W) if need_x else None
+    else:
+        dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z A
+        dZ = torch.mm(dxp, A.t())
+        Qa, Qb = Z.t(), dxp  # Q = Zᵀ dx': through x'
+    S = torch.mm(dZ.t(), x2)  # (r, d_in) = ∂L/∂Mᵀ
+    if backend == "torch":  # Q's product is fused into the backward's first sum
+        dU = K.torch_bwd(saved, S, Qa, Qb, A, Mt)
+    elif fused:  # Q = (Zᵀ dy) W formed inside the kernel
+        dU = K.triton_bwd(saved, S, ZD=Qa, W=W, At=At)
+    else:
+        dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))
+    dx = dxp.addmm_(dZ, Mt) if need_x else None
+    return dx, dU, None, None, None
 
 
 # The node's C++ apply, without ``Function.apply``'s Python wrapper (which unwraps functorch wrappers

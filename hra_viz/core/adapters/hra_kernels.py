@@ -46,6 +46,7 @@ ops, which Inductor fuses itself.
 from __future__ import annotations
 
 import os
+import warnings
 
 import torch
 
@@ -54,7 +55,7 @@ from .. import householder as hh
 __all__ = [
     "accum_dtype", "backend_for", "set_backend", "factors_fwd", "factors_bwd", "gamma", "triton_available",
     "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd", "token_pass", "act_fwd", "act_bwd", "lora_pass",
-    "lora_fwd", "lora_bwd",
+    "lora_fwd", "lora_bwd", "fall_back", "KernelFallbackWarning",
 ]
 
 _HALF = (torch.float16, torch.bfloat16)
@@ -107,6 +108,33 @@ def _triton():
 
 def triton_available() -> bool:
     return bool(_triton())
+
+
+class KernelFallbackWarning(RuntimeWarning):
+    """The Triton kernels raised, and the layer carries on with the torch back end."""
+
+
+def fall_back(err: BaseException) -> bool:
+    """Whether a call whose Triton kernels raised ``err`` may be redone on the torch back end.
+
+    A triton that cannot compile or launch these kernels (another version than the one they were
+    tested with, a GPU it does not support) must not stop a user's training: under ``auto`` the
+    kernels are turned off for the rest of the process, a ``KernelFallbackWarning`` says why once,
+    and the caller redoes the call with the torch back end (the same function, more launches).
+    Not for out-of-memory errors (the torch back end needs as much), nor where ``triton`` was asked
+    for by name (``HRA_VIZ_KERNELS=triton``): those raise as they are."""
+    global _TRITON
+    if _BACKEND != "auto" or isinstance(err, torch.cuda.OutOfMemoryError):
+        return False
+    _TRITON = False
+    warnings.warn(
+        f"HRA's Triton kernels failed ({type(err).__name__}: {str(err)[:300]}); the layer uses its torch "
+        "back end from now on: the same results with more kernel launches. HRA_VIZ_KERNELS=torch chooses "
+        "it from the start.",
+        KernelFallbackWarning,
+        stacklevel=4,
+    )
+    return True
 
 
 def backend_for(U: torch.Tensor, cdt: torch.dtype) -> str:
