@@ -6,10 +6,11 @@ Needs ``triton`` importable (CI does not install it; the GPU tests in tests/test
 real check, on the device). Runs the r × r kernels (one launch, and the split reductions forced on
 small d), the token pass (x' and Z forward; dU and dx backward, several blocks of rows per
 program at 20000 tokens) and the LoRA pass (y += Z (W Û)ᵀ and Z forward; dU and dx backward, d_in ≠
-d_out), all in float32, and prints the relative error of each against float64
-autograd of the closed form. Exits 1 if any is above 1e-5. Some triton releases' interpreter needs a
-one-line fix to run these kernels (``int(self.handle.data)`` on a one-element array in
-``triton/runtime/interpreter.py``); the error names the line if so.
+d_out), then the whole layer's autograd node on each of its Triton routes, all in float32, and prints
+the relative error of each against float64 autograd of the closed form. Exits 1 if any is above
+1e-5. Some triton releases' interpreter needs a one-line fix to run these kernels
+(``int(self.handle.data)`` on a one-element array in ``triton/runtime/interpreter.py``); the error
+names the line if so.
 """
 
 from __future__ import annotations
@@ -92,6 +93,55 @@ def _lora_pass(T, TK, hh) -> list[tuple[str, float]]:
     return out
 
 
+def _layer_routes(hh) -> list[tuple[str, float]]:
+    """The whole layer (``HRALinear``'s autograd node) on each of its Triton routes, the back end forced
+    to "triton" on the CPU: y, dU and dx against float64 W H. A ``KernelFallbackWarning`` is an error
+    here (the kernels must run, not the torch fallback)."""
+    import warnings
+    from unittest import mock
+
+    from torch import nn
+
+    from hra_viz.core.adapters import HRALinear
+    from hra_viz.core.adapters import hra_kernels as K
+    from hra_viz.core.adapters import hra_triton as T
+
+    routes = {  # TOKEN_PASS_MAX_D, LORA_PASS, TRITON_FUSE_MAX_D, SPLIT_MIN_D
+        "token pass": (4096, False, 0, 1 << 30),
+        "lora pass": (0, True, 0, 1 << 30),
+        "W in kernels": (0, False, 4096, 1 << 30),
+        "W by cuBLAS": (0, False, 0, 1 << 30),
+        "W by cuBLAS, split": (0, False, 0, 64),
+    }
+    out = []
+    for name, (tok, lpass, fuse, split) in routes.items():
+        for need_x in (False, True):
+            torch.manual_seed(7)
+            base = nn.Linear(130, 200)
+            layer = HRALinear(base, r=5, init="random")
+            with torch.no_grad():
+                layer.u.normal_()
+            x = torch.randn(300, 130).requires_grad_(need_x)
+            g = torch.randn(300, 200)
+            with mock.patch.multiple(K, backend_for=lambda U, cdt: "triton", TOKEN_PASS_MAX_D=tok,
+                                     LORA_PASS=lpass, TRITON_FUSE_MAX_D=fuse), \
+                    mock.patch.object(T, "SPLIT_MIN_D", split), warnings.catch_warnings():
+                warnings.simplefilter("error", K.KernelFallbackWarning)
+                route = layer.route(x)
+                y = layer(x)
+                y.backward(g)
+            U64 = layer.u.detach().double().requires_grad_(True)
+            x64 = x.detach().double().requires_grad_(need_x)
+            W64, b64 = base.weight.detach().double(), base.bias.detach().double()
+            y64 = x64 @ (W64 @ hh.householder_chain(U64)).T + b64
+            (y64 * g.double()).sum().backward()
+            tag = f"layer, {name} ({route} form) x grad={need_x}"
+            out += [(tag + " y", _rel(y.detach(), y64.detach())), (tag + " dU", _rel(layer.u.grad, U64.grad))]
+            if need_x:
+                out.append((tag + " dx", _rel(x.grad, x64.grad)))
+    return out
+
+
 def main() -> int:
     if os.environ.get("TRITON_INTERPRET") != "1":
         print("set TRITON_INTERPRET=1 (this runs the kernels under Triton's CPU interpreter)")
@@ -104,10 +154,10 @@ def main() -> int:
         print(f"triton is not importable here: {e}")
         return 2
     T.FAST_LAUNCH = False  # the interpreter launches through the JIT
-    rows = _r_by_r(T, hh) + _token_pass(TK, hh) + _lora_pass(T, TK, hh)
+    rows = _r_by_r(T, hh) + _token_pass(TK, hh) + _lora_pass(T, TK, hh) + _layer_routes(hh)
     worst = max(e for _, e in rows)
     for tag, e in rows:
-        print(f"{tag:55s} {e:.1e}")
+        print(f"{tag:62s} {e:.1e}")
     print(f"worst relative error against float64: {worst:.1e} ({'ok' if worst < 1e-5 else 'TOO LARGE'})")
     return 0 if worst < 1e-5 else 1
 
