@@ -40,7 +40,9 @@ Back ends, selected per call by :func:`backend_for`:
 Under ``torch.compile`` the layer does not use either (``HRALinear.forward``): plain differentiable
 ops, which Inductor fuses itself.
 
-``HRA_VIZ_KERNELS=torch`` in the environment (or :func:`set_backend`) forces the torch path.
+``HRA_VIZ_KERNELS=torch`` in the environment (or :func:`set_backend`) forces the torch path. Under
+``auto``, kernels that raise (a triton that cannot build them) hand the call to the torch path for the
+rest of the process, with one warning (:func:`fall_back`).
 """
 
 from __future__ import annotations
