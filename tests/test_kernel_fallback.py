@@ -152,3 +152,15 @@ def test_out_of_memory_is_not_a_kernel_failure(fake_triton):
     with pytest.raises(torch.cuda.OutOfMemoryError):
         _layer()(torch.randn(4, 12, dtype=torch.float64))
     assert K._TRITON is not False
+
+
+@pytest.mark.parametrize("shape", [(4, 16), (2, 3, 16), (2, 3, 4), (5,)])
+def test_wrong_input_width_is_a_clear_error_not_a_kernel_failure(fake_triton, shape):
+    """A wrong last dimension is the caller's error, said as such, on every route: it must not be taken
+    for a failing kernel (which would turn the kernels off for the process)."""
+    fake_triton.setattr(K, "act_fwd", _fail)
+    fake_triton.setattr(K, "triton_fwd", _fail)
+    layer = _layer()  # 12 → 10
+    with pytest.raises(ValueError, match=r"last dimension is 12; got shape"):
+        layer(torch.randn(*shape, dtype=torch.float64))
+    assert K._TRITON is not False

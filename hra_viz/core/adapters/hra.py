@@ -324,6 +324,9 @@ class HRALinear(_HRAMixin, nn.Module):
         base = self.base
         if self.merged:
             return base(x)
+        if x.shape[-1:] != (self.in_features,):  # else a reshape would regroup it, or a kernel misread it
+            raise ValueError(f"HRALinear({self.in_features} → {self.out_features}) needs inputs whose last "
+                             f"dimension is {self.in_features}; got shape {tuple(x.shape)}")
         W, b, u = base.weight, base.bias, self.u
         out_dtype = x.dtype
         dev = W.device.type
