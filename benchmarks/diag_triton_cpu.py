@@ -47,6 +47,15 @@ def _r_by_r(T, hh) -> list[tuple[str, float]]:
     return out
 
 
+def _ref64(U, x, need_x: bool, hh):
+    """float64 leaves U64, x64 (x64 needing a gradient where ``need_x``), Û and Z = x Û Γᵀ of the
+    closed form (``householder.wy_factors``), for a pass's reference."""
+    U64 = U.double().requires_grad_(True)
+    x64 = x.double().requires_grad_(need_x)
+    Un, G = hh.wy_factors(U64)
+    return U64, x64, Un, (x64 @ Un) @ G.T
+
+
 def _token_pass(T, hh) -> list[tuple[str, float]]:
     out = []
     for n, d, r in ((150, 100, 3), (300, 130, 20), (20000, 64, 4)):
@@ -55,10 +64,7 @@ def _token_pass(T, hh) -> list[tuple[str, float]]:
         for need_x in (False, True):
             xp, Z, saved = T.act_fwd(x, U)
             dU, dx = T.act_bwd(g.clone(), x, Z, saved, need_x)  # dx is written over its dx' argument
-            U64 = U.double().requires_grad_(True)
-            x64 = x.double().requires_grad_(need_x)
-            Un, G = hh.wy_factors(U64)
-            Z64 = (x64 @ Un) @ G.T
+            U64, x64, Un, Z64 = _ref64(U, x, need_x, hh)
             xp64 = x64 + Z64 @ Un.T
             (xp64 * g.double()).sum().backward()
             tag = f"token n={n} d={d} r={r} x grad={need_x}"
@@ -79,10 +85,7 @@ def _lora_pass(T, TK, hh) -> list[tuple[str, float]]:
             Ut, _, _, saved = T.fwd(U, torch.float32)
             Z = TK.lora_fwd(x, y, Ut, Ut @ W.T, saved)  # y += Z At in place
             dU, dx = TK.lora_bwd(g, x, Z, Ut, Ut @ W.T, W, saved, g @ W if need_x else None)
-            U64 = U.double().requires_grad_(True)
-            x64 = x.double().requires_grad_(need_x)
-            Un, G = hh.wy_factors(U64)
-            Z64 = (x64 @ Un) @ G.T
+            U64, x64, Un, Z64 = _ref64(U, x, need_x, hh)
             y64 = x64 @ W.double().T + Z64 @ (W.double() @ Un).T
             (y64 * g.double()).sum().backward()
             tag = f"lora pass n={n} d={d}→{do} r={r} x grad={need_x}"

@@ -4,20 +4,10 @@ import math
 
 import pytest
 import torch
+from test_adapters import naive_h
 
 from hra_viz.views import figures as F
 from hra_viz.views import overview
-
-
-def _naive_h(U: torch.Tensor) -> torch.Tensor:
-    """H = H_1 … H_r, each H_i = I − 2 u_i u_iᵀ / (u_iᵀ u_i) formed as its own d × d matrix (float64)."""
-    U = U.to(torch.float64)
-    d = U.shape[0]
-    H = torch.eye(d, dtype=torch.float64)
-    for i in range(U.shape[1]):
-        u = U[:, i : i + 1]
-        H = H @ (torch.eye(d, dtype=torch.float64) - 2.0 * (u @ u.T) / float(u.T @ u))
-    return H
 
 
 @pytest.mark.parametrize("d_in,d_out,r", [(24, 16, 4), (16, 32, 3)])
@@ -30,7 +20,7 @@ def test_dense_hra_is_the_same_function_and_gradient(d_in, d_out, r):
     x = torch.randn(7, d_in, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     W, b = layer.base.weight.detach(), layer.base.bias.detach()
     U = layer.u.detach().clone().requires_grad_(True)
-    Wp = W @ _naive_h(U.detach())
+    Wp = W @ naive_h(U)
     ref = x @ Wp.T + b
     y_fast, y_dense = layer(x), dense(x)
     assert torch.allclose(y_fast, ref, atol=1e-12, rtol=0)
