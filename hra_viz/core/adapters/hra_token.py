@@ -184,6 +184,26 @@ def _act_du_kernel(SP, QP, CP, U, SMALL, DU, D, RR, s_ud, s_ur, NB, NBC, NPROG,
 
 
 @triton.jit
+def _times_rows_t(A, rows, rmask, s_an, B, D, RR,
+                  R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr):
+    """A[rows] Bᵀ (BM × R, float32 sums) over all of D, for B (RR × D) rows in the compute dtype: x Û
+    (B = Ûᵀ) in the LoRA pass's forward, dZ = dy Atᵀ in its backward."""
+    rr = tl.arange(0, R)
+    cmask = rr < RR
+    acc = tl.zeros((BM, R), dtype=tl.float32)
+    for d0 in range(0, D, BD):
+        dd = d0 + tl.arange(0, BD)
+        dm = dd < D
+        ab = tl.load(A + rows[:, None] * s_an + dd[None, :], mask=rmask[:, None] & dm[None, :], other=0.0)
+        bb = tl.load(B + rr[:, None] * D + dd[None, :], mask=cmask[:, None] & dm[None, :], other=0.0)
+        if LOW_DOT:
+            acc += tl.dot(ab, tl.trans(bb))
+        else:
+            acc += tl.dot(ab.to(tl.float32), tl.trans(bb.to(tl.float32)), input_precision=PREC)
+    return acc
+
+
+@triton.jit
 def _lora_fwd_kernel(X, Y, UT, AT, SMALL, Z, N, D, DO, RR, s_xn,
                      R: tl.constexpr, BM: tl.constexpr, BD: tl.constexpr, LOW_DOT: tl.constexpr):
     # the LoRA form's adapter, one program per BM tokens: Z = (x Û) Γᵀ (float32, kept for the
@@ -195,16 +215,7 @@ def _lora_fwd_kernel(X, Y, UT, AT, SMALL, Z, N, D, DO, RR, s_xn,
     Gm, _, _ = _load_small(SMALL, RR, R)
     rows = pid * BM + tl.arange(0, BM)
     rmask = rows < N
-    xu = tl.zeros((BM, R), dtype=tl.float32)
-    for d0 in range(0, D, BD):
-        dd = d0 + tl.arange(0, BD)
-        dm = dd < D
-        xb = tl.load(X + rows[:, None] * s_xn + dd[None, :], mask=rmask[:, None] & dm[None, :], other=0.0)
-        ut = tl.load(UT + rr[:, None] * D + dd[None, :], mask=cmask[:, None] & dm[None, :], other=0.0)
-        if LOW_DOT:
-            xu += tl.dot(xb, tl.trans(ut))
-        else:
-            xu += tl.dot(xb.to(tl.float32), tl.trans(ut.to(tl.float32)), input_precision=PREC)
+    xu = _times_rows_t(X, rows, rmask, s_xn, UT, D, RR, R, BM, BD, LOW_DOT)
     z = tl.dot(xu, tl.trans(Gm), input_precision="ieee")  # Z = (x Û) Γᵀ
     tl.store(Z + rows[:, None] * RR + rr[None, :], z, mask=rmask[:, None] & cmask[None, :])
     for o0 in range(0, DO, BD):
@@ -231,16 +242,7 @@ def _lora_dz_kernel(DY, AT, Z, DZ, CP, N, DO, RR, s_yn,
     cmask = rr < RR
     rows = pid * BM + tl.arange(0, BM)
     rmask = rows < N
-    dz = tl.zeros((BM, R), dtype=tl.float32)
-    for o0 in range(0, DO, BD):
-        oo = o0 + tl.arange(0, BD)
-        om = oo < DO
-        gb = tl.load(DY + rows[:, None] * s_yn + oo[None, :], mask=rmask[:, None] & om[None, :], other=0.0)
-        at = tl.load(AT + rr[:, None] * DO + oo[None, :], mask=cmask[:, None] & om[None, :], other=0.0)
-        if LOW_DOT:
-            dz += tl.dot(gb, tl.trans(at))
-        else:
-            dz += tl.dot(gb.to(tl.float32), tl.trans(at.to(tl.float32)), input_precision=PREC)
+    dz = _times_rows_t(DY, rows, rmask, s_yn, AT, DO, RR, R, BM, BD, LOW_DOT)
     zm = rmask[:, None] & cmask[None, :]
     tl.store(DZ + rows[:, None] * RR + rr[None, :], dz, mask=zm)
     z = tl.load(Z + rows[:, None] * RR + rr[None, :], mask=zm, other=0.0)
