@@ -1,6 +1,7 @@
 """Diagnose torch.compile(mode="reduce-overhead") of an adapted model against eager, on CUDA.
 
-    python -m benchmarks.diag_compile
+    python -m benchmarks.diag_compile              # compiled vs eager, per setting
+    python -m benchmarks.diag_compile --float64    # every route against float64 autograd (bf16, fp16)
 
 Prints, per call, the relative error of the output and of every gradient, for a few settings
 (cudagraph trees on / off, mode default), so that a mismatch can be located.
@@ -47,7 +48,37 @@ def eager_backends(dtype, x_grad):
            for a, b in zip(out["triton"][1], out["torch"][1], strict=False)])
 
 
-if __name__ == "__main__":
+def against_float64(dtype=torch.bfloat16, x_grad=True, calls=4, device="cuda"):
+    """Each route's error against float64 autograd on the same (rounded) weights and inputs: eager
+    (``auto``: the token pass on CUDA), eager on the torch back end, compiled, compiled with CUDA
+    graphs. Prints per gradient rel. error, so a compiled-vs-eager gap can be told from both being off."""
+    from hra_viz.core.adapters import hra_kernels as K
+
+    torch._dynamo.reset()
+    m = model(device=device).to(dtype)
+    ref = copy.deepcopy(m).double()
+    routes = {"eager auto": m, "compiled": torch.compile(copy.deepcopy(m), fullgraph=True),
+              "reduce-overhead": torch.compile(copy.deepcopy(m), mode="reduce-overhead", fullgraph=True)}
+    for i in range(calls):
+        x = torch.randn(64, 16, device=device, dtype=dtype)
+        x64 = x.double().requires_grad_(x_grad)
+        y64, g64 = run(ref, x64)
+        out = {}
+        for name, mod in routes.items():
+            y, g = run(mod, x.clone().requires_grad_(x_grad))
+            out[name] = (y.clone(), [t.clone() for t in g])
+        K.set_backend("torch")
+        out["eager torch"] = tuple(run(m, x.clone().requires_grad_(x_grad)))
+        K.set_backend("auto")
+        for name, (y, g) in out.items():
+            errs = [rel(y, y64)] + [rel(a, b) for a, b in zip(g, g64, strict=True)]
+            print(f"{str(dtype):15s} x_grad={x_grad} call {i} {name:16s}", " ".join(f"{e:.1e}" for e in errs))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--float64"]:
+    against_float64()
+    against_float64(torch.float16)
+elif __name__ == "__main__":
     for dtype, xg in [(torch.float32, False), (torch.bfloat16, True)]:
         eager_backends(dtype, xg)
         check("default", dtype, xg)

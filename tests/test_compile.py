@@ -101,12 +101,31 @@ def test_fullgraph_matches_eager_inductor_cpu():
 @pytest.mark.cuda
 @pytest.mark.parametrize("dtype,x_grad", [(torch.float32, False), (torch.bfloat16, True)])
 def test_cuda_reduce_overhead_matches_eager(dtype, x_grad):
-    """mode="reduce-overhead" replays CUDA graphs; every replay must give eager's numbers."""
+    """mode="reduce-overhead" replays CUDA graphs; every replay must give eager's numbers: to 1e-5 in
+    float32. In bfloat16 the first layer's dU carries up to ~10 % rounding error on every route
+    (H200: eager 8.7 %, eager on the torch back end 10 %, compiled 11 % against float64 autograd in
+    one call; ``python -m benchmarks.diag_compile --float64``), so two routes can differ by more than
+    that gradient's own scale of error: there each gradient must be as close to float64 autograd (on
+    the same rounded weights and input) as the eager routes' are, within 1.5× and one bf16 unit."""
+    from hra_viz.core.adapters import hra_kernels as K
+
     eager = model(device="cuda").to(dtype)
     compiled = torch.compile(copy.deepcopy(eager), mode="reduce-overhead", fullgraph=True)
-    tol = 1e-5 if dtype == torch.float32 else 8 * 2**-8  # bf16 gradients: 8 units of rounding, as elsewhere
+    ref = copy.deepcopy(eager).double()
     for i in range(4):  # warm-up, record, then replays
         x = torch.randn(64, 16, device="cuda", dtype=dtype, requires_grad=x_grad)
         a, b = run(compiled, x), run(eager, x)
         a = (a[0].clone(), [g.clone() for g in a[1]])
-        assert_same(a, b, tol), i
+        if dtype == torch.float32:
+            assert_same(a, b, 1e-5), i
+            continue
+        assert rel(a[0], b[0]) < 8 * 2**-8, i  # outputs: 8 units of bf16 rounding
+        b = (b[0], [g.clone() for g in b[1]])
+        K.set_backend("torch")
+        try:
+            c = run(eager, x)
+        finally:
+            K.set_backend("auto")
+        _, g64 = run(ref, x.detach().double().requires_grad_(x_grad))
+        for ga, gb, gc, g in zip(a[1], b[1], c[1], g64, strict=True):
+            assert rel(ga, g) <= 1.5 * max(rel(gb, g), rel(gc, g)) + 2**-8, i
