@@ -51,7 +51,7 @@ from hra_viz.core.adapters import hra_kernels as K
 print("triton kernels usable:", K.triton_available())
 EOF
 
-if [ "$MODE" = probe ]; then  # kernel correctness and timings only (~1.5 min)
+if [ "$MODE" = probe ]; then  # kernel correctness and timings only (two calls on a cold machine)
   # -v and the thread method: a test that hangs inside a CUDA call is named, its stacks dumped
   step tests $PY -m pytest -v -p no:cacheprovider --timeout 150 --timeout-method thread --durations 15 \
     -m cuda tests/test_gpu_graphs.py -k "${K:-triton or backend or token or split or lora_pass or fall_back}"

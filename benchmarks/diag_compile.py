@@ -55,6 +55,7 @@ def against_float64(dtype=torch.bfloat16, x_grad=True, calls=4, device="cuda"):
     from hra_viz.core.adapters import hra_kernels as K
 
     torch._dynamo.reset()
+    print(f"{dtype}: rel. error against float64 of y, then dU of each layer, then dx")
     m = model(device=device).to(dtype)
     ref = copy.deepcopy(m).double()
     routes = {"eager auto": m, "compiled": torch.compile(copy.deepcopy(m), fullgraph=True),
@@ -68,8 +69,10 @@ def against_float64(dtype=torch.bfloat16, x_grad=True, calls=4, device="cuda"):
             y, g = run(mod, x.clone().requires_grad_(x_grad))
             out[name] = (y.clone(), [t.clone() for t in g])
         K.set_backend("torch")
-        out["eager torch"] = tuple(run(m, x.clone().requires_grad_(x_grad)))
-        K.set_backend("auto")
+        try:
+            out["eager torch"] = tuple(run(m, x.clone().requires_grad_(x_grad)))
+        finally:
+            K.set_backend("auto")
         for name, (y, g) in out.items():
             errs = [rel(y, y64)] + [rel(a, b) for a, b in zip(g, g64, strict=True)]
             print(f"{str(dtype):15s} x_grad={x_grad} call {i} {name:16s}", " ".join(f"{e:.1e}" for e in errs))
