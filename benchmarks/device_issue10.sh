@@ -3,6 +3,8 @@
 #
 #   bash benchmarks/device_issue10.sh probe   # Triton kernel tests, kernel and layer timings (see below)
 #   bash benchmarks/device_issue10.sh host    # where a d = 4096 step's host time goes, ours and LoRA (~2 min)
+#   bash benchmarks/device_issue10.sh graphs  # the r × r kernels from CUDA graphs: tests, host time (~5 min)
+#   bash benchmarks/device_issue10.sh graphbench  # … and the d = 4096 timings, with and without (~6 min)
 #   bash benchmarks/device_issue10.sh quick   # env, kernel and precision tests, kernel timings (~2 min)
 #   bash benchmarks/device_issue10.sh tests   # every CUDA test of issue 10 (~4 min)
 #   bash benchmarks/device_issue10.sh bench   # every GPU benchmark, and live training on 2 of its cores (~5 min)
@@ -61,6 +63,14 @@ if [ "$MODE" = probe ]; then  # kernel correctness and timings only (two calls o
 elif [ "$MODE" = host ]; then  # the d ≥ 4096 route on a launch-bound host (RESULTS.md, issue 10 session 6)
   step profile $PY -m benchmarks.profile_gpu --cases 4096:8:layer,4096:32:layer --cprofile
   step variants $PY -m benchmarks.layer_variants --d 4096 --variants node,fusew,lorapass,nosplit --repeats 9
+elif [ "$MODE" = graphs ]; then  # session 9: the cuBLAS route's r × r kernels replayed from CUDA graphs
+  step tests $PY -m pytest -v -p no:cacheprovider --timeout 300 --timeout-method thread --durations 10 \
+    -m cuda tests/test_factor_graphs.py tests/test_gpu_graphs.py tests/test_compile.py \
+    -k "${K:-factor_graphs or backends_agree or fast_launch or fall_back or graphed_run or precision or merge or compile}"
+  step host $PY -m benchmarks.host_costs --d 4096 --r 8
+elif [ "$MODE" = graphbench ]; then
+  step variants $PY -m benchmarks.layer_variants --d 4096 --variants node,nograph --repeats 11
+  step layers $PY -m benchmarks.layers --device cuda --parts layer,stack --d 4096 --repeats 7
 elif [ "$MODE" = quick ]; then
   step tests $PY -m pytest -q -p no:cacheprovider --timeout 300 -m cuda \
     tests/test_gpu_graphs.py tests/test_adapters.py -k "triton or backend or precision or cuda"

@@ -98,6 +98,12 @@ def main(argv=None) -> None:
     for name, m in peers.items():
         rows[f"{name}: forward, no grad"] = host_us(torch.no_grad()(lambda m=m: m(x)))
         rows[f"{name}: forward + backward"] = host_us(one_step(m, x, gy))
+    if dev.type == "cuda" and K.triton_available() and not K.token_pass(W):
+        from hra_viz.core.adapters import hra_graphs
+
+        hra_graphs.ENABLED = False  # the cuBLAS route's r × r kernels launched one by one
+        rows["hra (ours): forward + backward, no factor graphs"] = host_us(one_step(ours, x, gy))
+        hra_graphs.ENABLED = True
     gpu = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
     print(f"host µs per call, d={d}, r={r}, {n} tokens, {dt}, {gpu}")
     for k, v in rows.items():

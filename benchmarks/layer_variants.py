@@ -14,6 +14,8 @@ backward follows what the forward chose):
 * ``lorax``      the LoRA pass, in the LoRA form also where x needs a gradient (dx' = dy W by cuBLAS,
   then dx written over it in the pass)
 * ``nosplit``    no split reductions (every program reduces over all of d)
+* ``nograph``    the cuBLAS route's r × r kernels launched one by one, not replayed from CUDA graphs
+  (``hra_graphs``)
 * ``fusew``      At = Ûᵀ Wᵀ and Q = (Zᵀ dy) W inside the r × r kernels at every d (two cuBLAS launches
   fewer; ``hra_kernels.fuse_w``)
 * ``torch``      the torch back end for the r × r part (ATen calls)
@@ -41,8 +43,9 @@ from hra_viz.core.adapters import HRALinear
 from hra_viz.core.adapters import hra as H
 from hra_viz.core.adapters import hra_kernels as K
 
-VARIANTS = ("node", "fnapply", "notoken", "lorapass", "lorax", "nosplit", "fusew", "torch", "triton", "aten")
-NEEDS_TRITON = ("notoken", "lorapass", "lorax", "nosplit", "fusew", "triton")
+VARIANTS = ("node", "fnapply", "notoken", "lorapass", "lorax", "nosplit", "nograph", "fusew", "torch",
+            "triton", "aten")
+NEEDS_TRITON = ("notoken", "lorapass", "lorax", "nosplit", "nograph", "fusew", "triton")
 
 
 class _AlwaysLora(dict):
@@ -74,6 +77,14 @@ class Variant(nn.Module):
                 return self.inner(x)
             finally:
                 T.SPLIT_MIN_D = keep
+        if mode == "nograph":
+            from hra_viz.core.adapters import hra_graphs
+
+            keep, hra_graphs.ENABLED = hra_graphs.ENABLED, False
+            try:
+                return self.inner(x)
+            finally:
+                hra_graphs.ENABLED = keep
         if mode == "fusew":  # At = Ûᵀ Wᵀ and Q = (Zᵀ dy) W inside the r × r kernels at every d
             keep, K.TRITON_FUSE_MAX_D = K.TRITON_FUSE_MAX_D, 1 << 30
             try:

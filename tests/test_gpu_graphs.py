@@ -352,6 +352,9 @@ def test_triton_fast_launch_equals_jit_launch(route, monkeypatch):
     if route != "token":  # the LoRA pass, or the r × r kernels with cuBLAS products
         monkeypatch.setattr(K, "TOKEN_PASS_MAX_D", 0)
         monkeypatch.setattr(K, "LORA_PASS", route == "lora-pass")
+        from hra_viz.core.adapters import hra_graphs
+
+        monkeypatch.setattr(hra_graphs, "ENABLED", False)  # launches, not graph replays (test_factor_graphs)
     torch.manual_seed(0)
     base = nn.Linear(320, 200).to("cuda", torch.bfloat16)
     layer = HRALinear(base, 8, init="random", generator=torch.Generator().manual_seed(0))

@@ -164,3 +164,25 @@ def test_wrong_input_width_is_a_clear_error_not_a_kernel_failure(fake_triton, sh
     with pytest.raises(ValueError, match=r"last dimension is 12; got shape"):
         layer(torch.randn(*shape, dtype=torch.float64))
     assert K._TRITON is not False
+
+
+def test_a_saved_tensor_changed_in_place_is_the_callers_error_not_a_kernel_failure(fake_triton):
+    """U changed in place between a forward and its backward: autograd's version check raises, as for
+    any layer, and the kernels stay on (the error is not the kernels')."""
+
+    def fwd(U, cdt, W):
+        A, Mt, _ = K.torch_fwd(U, cdt)
+        return A, Mt, None, (U, torch.zeros(1))
+
+    fake_triton.setattr(K, "token_pass", lambda W: False)
+    fake_triton.setattr(K, "fuse_w", lambda W: False)
+    fake_triton.setattr(K, "triton_fwd", fwd)
+    layer = _layer(d_in=8, d_out=8, r=2)
+    y = layer(torch.randn(64, 8, dtype=torch.float64))
+    with torch.no_grad():
+        layer.u.add_(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", K.KernelFallbackWarning)
+        with pytest.raises(RuntimeError, match="inplace"):
+            y.sum().backward()
+    assert K._TRITON is not False

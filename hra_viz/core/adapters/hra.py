@@ -74,20 +74,21 @@ class _HRAChainFn(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x2, U, W, b, lora_form: bool):
+    def forward(ctx, x2, U, W, b, lora_form: bool, own_w: bool = False):
         backend = K.backend_for(U, W.dtype)
         if backend == "triton":
             try:
-                return _HRAChainFn._forward(ctx, x2, U, W, b, lora_form, backend)
+                return _HRAChainFn._forward(ctx, x2, U, W, b, lora_form, backend, own_w)
             except Exception as e:  # a triton that cannot build or launch the kernels: torch from now on
                 if not K.fall_back(e):
                     raise
-        return _HRAChainFn._forward(ctx, x2, U, W, b, lora_form, "torch")
+        return _HRAChainFn._forward(ctx, x2, U, W, b, lora_form, "torch", False)
 
     @staticmethod
-    def _forward(ctx, x2, U, W, b, lora_form: bool, backend: str):
+    def _forward(ctx, x2, U, W, b, lora_form: bool, backend: str, own_w: bool):
         ctx.W = W  # frozen (the caller checks): no version check needed, and one saved tensor fewer
         ctx.backend = backend
+        ctx.graph = None
         ctx.token = token = backend == "triton" and K.token_pass(W)
         ctx.lpass = lpass = backend == "triton" and lora_form and not token and K.lora_pass()
         ctx.lora_form, ctx.fused = lora_form and not token, False
@@ -112,11 +113,19 @@ class _HRAChainFn(torch.autograd.Function):
                 ctx.save_for_backward(x2, Z, A, At, *saved)
                 return y
             fused = backend == "triton" and lora_form and K.fuse_w(W)
+            got = None
             if backend == "torch":
                 A, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
-            else:  # one launch (At = Ûᵀ Wᵀ included where ``fused``)
-                A, Mt, At, saved = K.triton_fwd(U, W.dtype, W if fused else None)
-            if lora_form and not fused:
+            else:
+                # replayed from a CUDA graph, At included (``hra_graphs``), where W is the layer's own
+                # (not a cast made for this call); else one launch (At = Ûᵀ Wᵀ included where ``fused``)
+                graphable = U.is_cuda and not fused and (own_w or not lora_form)
+                got = K.graphed_fwd(U, W, W.dtype, lora_form) if graphable else None
+                if got is not None:
+                    A, Mt, At, saved, ctx.graph = got
+                else:
+                    A, Mt, At, saved = K.triton_fwd(U, W.dtype, W if fused else None)
+            if lora_form and not fused and got is None:
                 At = F.linear(A, W)  # (r, d_out) = (W U)ᵀ
             Z = F.linear(x2, Mt)  # x M (N, r)
             if lora_form:
@@ -131,12 +140,14 @@ class _HRAChainFn(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dy):
         need_x = ctx.needs_input_grad[0]
+        # unpacked outside the try: a version-check error (a saved tensor changed in place) is the
+        # caller's, not a failing kernel, and must not turn the kernels off
+        saved = ctx.saved_tensors
         try:
-            return _HRAChainFn._backward(ctx, dy, need_x)
+            return _HRAChainFn._backward(ctx, saved, dy, need_x)
         except Exception as e:  # the Triton backward raised: redo it on the torch back end
             if ctx.backend != "triton" or not K.fall_back(e):
                 raise
-        saved = ctx.saved_tensors
         x2, U, W = saved[0], saved[-2], ctx.W  # every Triton route saves (x2, …, U, small)
         with hh.no_autocast(dy.device.type):
             A, Mt, tsaved = K.torch_fwd(U, W.dtype)  # the factors again, in the torch back end's form
@@ -145,43 +156,52 @@ class _HRAChainFn(torch.autograd.Function):
             return _bwd_products(dy, x2, A, Mt, Z, At, W, tsaved, ctx.lora_form, "torch", False, need_x)
 
     @staticmethod
-    def _backward(ctx, dy, need_x: bool):
+    def _backward(ctx, saved, dy, need_x: bool):
         W = ctx.W
         if ctx.token:
-            x2, Z, *saved = ctx.saved_tensors
+            x2, Z, *saved = saved
             with hh.no_autocast(dy.device.type):
                 dU, dx = K.act_bwd(torch.mm(dy, W), x2, Z, saved, need_x)
-            return dx, dU, None, None, None
+            return dx, dU, None, None, None, None
         if ctx.lpass:
-            x2, Z, A, At, *saved = ctx.saved_tensors
+            x2, Z, A, At, *saved = saved
             with hh.no_autocast(dy.device.type):
                 dU, dx = K.lora_bwd(dy, x2, Z, A, At, W, saved, torch.mm(dy, W) if need_x else None)
-            return dx, dU, None, None, None
-        x2, A, Mt, Z, At, *saved = ctx.saved_tensors
+            return dx, dU, None, None, None, None
+        x2, A, Mt, Z, At, *saved = saved
+        g = ctx.graph if ctx.graph is not None and dy.dtype == A.dtype else None
         with hh.no_autocast(dy.device.type):
             return _bwd_products(dy, x2, A, Mt, Z, At, W, saved, ctx.lora_form, ctx.backend, ctx.fused,
-                                 need_x)
+                                 need_x, g)
 
 
-def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str, fused: bool, need_x: bool):
-    """The node's backward on the cuBLAS products (both forms) and the r × r part of ``backend``."""
+def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str, fused: bool, need_x: bool,
+                  graph=None):
+    """The node's backward on the cuBLAS products (both forms) and the r × r part of ``backend``
+    (replayed from ``graph``'s CUDA graph, Q = Qa W included, where the forward was)."""
     if lora_form:
         dZ = torch.mm(dy, At.t())  # (N, r)
-        Qa, Qb = torch.mm(Z.t(), dy), W  # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
+        Qa, Qb = Z.t(), W  # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
+        Qa = torch.mm(Qa, dy) if graph is None else torch.mm(Qa, dy, out=graph.Qa)
         dxp = torch.mm(dy, W) if need_x else None
     else:
         dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z A
         dZ = torch.mm(dxp, A.t())
         Qa, Qb = Z.t(), dxp  # Q = Zᵀ dx': through x'
-    S = torch.mm(dZ.t(), x2)  # (r, d_in) = ∂L/∂Mᵀ
+        if graph is not None:
+            torch.mm(Qa, Qb, out=graph.Q)
+    # (r, d_in) = ∂L/∂Mᵀ
+    S = torch.mm(dZ.t(), x2) if graph is None else torch.mm(dZ.t(), x2, out=graph.S)
     if backend == "torch":  # Q's product is fused into the backward's first sum
         dU = K.torch_bwd(saved, S, Qa, Qb, A, Mt)
+    elif graph is not None:
+        dU = K.graphed_bwd(graph, saved[0], W)
     elif fused:  # Q = (Zᵀ dy) W formed inside the kernel
         dU = K.triton_bwd(saved, S, ZD=Qa, W=W, At=At)
     else:
         dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))
     dx = dxp.addmm_(dZ, Mt) if need_x else None
-    return dx, dU, None, None, None
+    return dx, dU, None, None, None, None
 
 
 # The node's C++ apply, without ``Function.apply``'s Python wrapper (which unwraps functorch wrappers
@@ -342,7 +362,7 @@ class HRALinear(_HRAMixin, nn.Module):
         if (self.variant == "chain" and not W.requires_grad and (b is None or not b.requires_grad)
                 and not torch.compiler.is_compiling() and K.use_node()):
             apply = _HRAChainFn.apply if _functorch_active() else _chain_apply
-            y = apply(x2, u, W, b, lora)
+            y = apply(x2, u, W, b, lora, W is base.weight)
             if not flat:
                 y = y.reshape(*x.shape[:-1], self.out_features)
             return y if y.dtype == out_dtype else y.to(out_dtype)

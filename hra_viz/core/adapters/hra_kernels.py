@@ -57,7 +57,7 @@ from .. import householder as hh
 __all__ = [
     "accum_dtype", "backend_for", "set_backend", "factors_fwd", "factors_bwd", "gamma", "triton_available",
     "torch_fwd", "torch_bwd", "triton_fwd", "triton_bwd", "token_pass", "act_fwd", "act_bwd", "lora_pass",
-    "lora_fwd", "lora_bwd", "fall_back", "KernelFallbackWarning",
+    "lora_fwd", "lora_bwd", "fall_back", "KernelFallbackWarning", "graphed_fwd", "graphed_bwd",
 ]
 
 _HALF = (torch.float16, torch.bfloat16)
@@ -311,6 +311,21 @@ def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x:
     from . import hra_token
 
     return hra_token.act_bwd(dxp, x2, Z, saved, need_x)
+
+
+def graphed_fwd(U: torch.Tensor, W: torch.Tensor, cdt: torch.dtype, lora: bool):
+    """The Triton route's r × r forward (and At = Ûᵀ Wᵀ in the LoRA form) replayed from a CUDA graph:
+    (Ûᵀ, Mᵀ, At, saved, entry), or None where graphs do not apply (``hra_graphs``)."""
+    from . import hra_graphs
+
+    return hra_graphs.fwd(U, W, cdt, lora)
+
+
+def graphed_bwd(entry, U: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+    """dU from ``entry``'s backward graph, its inputs S and Q (or Zᵀ dy) written by the caller."""
+    from . import hra_graphs
+
+    return hra_graphs.bwd(entry, U, W)
 
 
 def triton_fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None):

@@ -367,12 +367,18 @@ def _pow2(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
-def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
+def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None, bufs: dict | None = None):
     """(Ûᵀ, Mᵀ) (r, d) in ``cdt``, At = Ûᵀ Wᵀ (r, d_out) when W is given (else None), and the saved
-    (U, [Γ, ÛᵀÛ, ‖u‖]): one launch (two from ``SPLIT_MIN_D`` on, see ``_parts``)."""
+    (U, [Γ, ÛᵀÛ, ‖u‖]): one launch (two from ``SPLIT_MIN_D`` on, see ``_parts``).
+
+    ``bufs`` (W None only): ``out``, ``small`` and ``part`` preallocated by ``fwd_buffers``, written in
+    place, so that nothing is allocated (the route replayed from a CUDA graph, ``hra_graphs``)."""
     d, r = U.shape
-    out = torch.empty((2, r, d), device=U.device, dtype=cdt)
-    small = torch.empty(2 * r * r + r, device=U.device, dtype=torch.float32)
+    if bufs is not None:
+        out, small = bufs["out"], bufs["small"]
+    else:
+        out = torch.empty((2, r, d), device=U.device, dtype=cdt)
+        small = torch.empty(2 * r * r + r, device=U.device, dtype=torch.float32)
     d_out = 0 if W is None else W.shape[0]
     At = None if W is None else torch.empty((r, d_out), device=U.device, dtype=cdt)
     R, bd, bo, nprog, log_r, red = _config(d, r, d_out)
@@ -382,7 +388,8 @@ def fwd(U: torch.Tensor, cdt: torch.dtype, W: torch.Tensor | None = None):
     parts = _parts(d) if W is None else 0
     part = small
     if parts:
-        part = torch.empty(parts * R * R, device=U.device, dtype=torch.float32)
+        part = bufs["part"] if bufs is not None else torch.empty(parts * R * R, device=U.device,
+                                                                  dtype=torch.float32)
         _launch(_gram_part_kernel, parts, (U, part, d, r, su[0], su[1], SPLIT_CHUNK),
                 dict(R=R, BLOCK_RED=min(red, SPLIT_CHUNK)), key)
     _launch(_fwd_kernel, nprog,
@@ -400,13 +407,14 @@ def gamma(saved) -> torch.Tensor:
     return saved[1][: r * r].view(r, r)
 
 
-def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None) -> torch.Tensor:
+def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None, bufs: dict | None = None
+        ) -> torch.Tensor:
     """dU (d, r) in U's dtype: one launch (two from ``SPLIT_MIN_D`` on, see ``_parts``). The rest of
     ∂L/∂Ûᵀ is Q, or Q = ZD W (ZD (r, d_out), W the frozen weight, At = Ûᵀ Wᵀ from the forward), formed
-    inside the kernel."""
+    inside the kernel. ``bufs`` (Q given): ``dU`` and ``bpart`` preallocated (``bwd_buffers``)."""
     U, small = saved
     d, r = U.shape
-    dU = torch.empty(d, r, device=U.device, dtype=U.dtype)
+    dU = bufs["dU"] if bufs is not None else torch.empty(d, r, device=U.device, dtype=U.dtype)
     S = S.contiguous()
     has_w = W is not None
     d_out = W.shape[0] if has_w else 0
@@ -424,7 +432,8 @@ def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None
     parts = 0 if has_w else _parts(d)  # (the fused W route reduces over d_out inside: d ≤ 2048 there)
     part = small
     if parts:
-        part = torch.empty(parts * (R * R + R), device=U.device, dtype=torch.float32)
+        part = bufs["bpart"] if bufs is not None else torch.empty(parts * (R * R + R), device=U.device,
+                                                                   dtype=torch.float32)
         _launch(_bwd_part_kernel, parts, (S, Q, U, part, d, r, su[0], su[1], SPLIT_CHUNK),
                 dict(R=R, BLOCK_RED=min(red, SPLIT_CHUNK)), key)
     _launch(_bwd_kernel, nprog,
@@ -433,3 +442,20 @@ def bwd(saved, S: torch.Tensor, Q: torch.Tensor | None, ZD=None, W=None, At=None
             dict(R=R, BLOCK_D=bd, BLOCK_OUT=bo, HAS_W=has_w,
                  LOW_DOT=S.dtype != torch.float32 and not _INTERPRET, BLOCK_RED=red, PARTED=parts > 0), key)
     return dU
+
+
+def fwd_buffers(U: torch.Tensor, cdt: torch.dtype) -> dict:
+    """What ``fwd(U, cdt, None, bufs)`` writes: allocated once, outside any CUDA graph capture."""
+    d, r = U.shape
+    R, parts = _config(d, r)[0], _parts(d)
+    f32 = dict(device=U.device, dtype=torch.float32)
+    return {"out": torch.empty((2, r, d), device=U.device, dtype=cdt),
+            "small": torch.empty(2 * r * r + r, **f32), "part": torch.empty(max(parts, 1) * R * R, **f32)}
+
+
+def bwd_buffers(U: torch.Tensor) -> dict:
+    """What ``bwd(saved, S, Q, bufs=…)`` writes (``dU``, ``bpart``)."""
+    d, r = U.shape
+    R, parts = _config(d, r)[0], _parts(d)
+    return {"dU": torch.empty(d, r, device=U.device, dtype=U.dtype),
+            "bpart": torch.empty(max(parts, 1) * (R * R + R), device=U.device, dtype=torch.float32)}
