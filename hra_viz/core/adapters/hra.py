@@ -117,10 +117,11 @@ class _HRAChainFn(torch.autograd.Function):
             if backend == "torch":
                 A, Mt, saved = K.torch_fwd(U, W.dtype)  # (r, d_in) each, in W's dtype
             else:
-                # replayed from a CUDA graph, At included (``hra_graphs``), where W is the layer's own
-                # (not a cast made for this call); else one launch (At = Ûᵀ Wᵀ included where ``fused``)
-                graphable = U.is_cuda and not fused and (own_w or not lora_form)
-                got = K.graphed_fwd(U, W, W.dtype, lora_form) if graphable else None
+                # the LoRA form: replayed from a CUDA graph, At included (``hra_graphs``), where W is
+                # the layer's own (not a cast made for this call); else one launch (At = Ûᵀ Wᵀ included
+                # where ``fused``)
+                graphable = lora_form and own_w and not fused and U.is_cuda
+                got = K.graphed_fwd(U, W, W.dtype) if graphable else None
                 if got is not None:
                     A, Mt, At, saved, ctx.graph = got
                 else:
@@ -178,18 +179,16 @@ class _HRAChainFn(torch.autograd.Function):
 def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str, fused: bool, need_x: bool,
                   graph=None):
     """The node's backward on the cuBLAS products (both forms) and the r × r part of ``backend``
-    (replayed from ``graph``'s CUDA graph, Q = Qa W included, where the forward was)."""
+    (replayed from ``graph``'s CUDA graph, Q = (Zᵀ dy) W included, where the forward was)."""
     if lora_form:
         dZ = torch.mm(dy, At.t())  # (N, r)
-        Qa, Qb = Z.t(), W  # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
-        Qa = torch.mm(Qa, dy) if graph is None else torch.mm(Qa, dy, out=graph.Qa)
+        # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
+        Qa, Qb = (torch.mm(Z.t(), dy) if graph is None else torch.mm(Z.t(), dy, out=graph.Qa)), W
         dxp = torch.mm(dy, W) if need_x else None
     else:
         dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z A
         dZ = torch.mm(dxp, A.t())
         Qa, Qb = Z.t(), dxp  # Q = Zᵀ dx': through x'
-        if graph is not None:
-            torch.mm(Qa, Qb, out=graph.Q)
     # (r, d_in) = ∂L/∂Mᵀ
     S = torch.mm(dZ.t(), x2) if graph is None else torch.mm(dZ.t(), x2, out=graph.S)
     if backend == "torch":  # Q's product is fused into the backward's first sum

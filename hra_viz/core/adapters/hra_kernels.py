@@ -313,16 +313,16 @@ def act_bwd(dxp: torch.Tensor, x2: torch.Tensor, Z: torch.Tensor, saved, need_x:
     return hra_token.act_bwd(dxp, x2, Z, saved, need_x)
 
 
-def graphed_fwd(U: torch.Tensor, W: torch.Tensor, cdt: torch.dtype, lora: bool):
-    """The Triton route's r × r forward (and At = Ûᵀ Wᵀ in the LoRA form) replayed from a CUDA graph:
-    (Ûᵀ, Mᵀ, At, saved, entry), or None where graphs do not apply (``hra_graphs``)."""
+def graphed_fwd(U: torch.Tensor, W: torch.Tensor, cdt: torch.dtype):
+    """The LoRA form's r × r forward and At = Ûᵀ Wᵀ replayed from a CUDA graph: (Ûᵀ, Mᵀ, At, saved,
+    entry), or None where graphs do not apply (``hra_graphs``)."""
     from . import hra_graphs
 
-    return hra_graphs.fwd(U, W, cdt, lora)
+    return hra_graphs.fwd(U, W, cdt)
 
 
 def graphed_bwd(entry, U: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
-    """dU from ``entry``'s backward graph, its inputs S and Q (or Zᵀ dy) written by the caller."""
+    """dU from ``entry``'s backward graph (Q = (Zᵀ dy) W in it), S and Zᵀ dy written by the caller."""
     from . import hra_graphs
 
     return hra_graphs.bwd(entry, U, W)
