@@ -15,29 +15,41 @@ measures the least any exact route of ours could add, with the same harness as `
   Every exact route built from separate kernels therefore issues at least these; ours also does the
   forward's adapter (Z = x Û Γᵀ and x' or y's update), Q, dx's update and the r × r algebra. Fusing
   them into the GEMMs themselves would need custom GEMM kernels with side outputs; cuBLAS has none.
+* ``floor + lora fwd``  the floor with the LoRA form's forward adapter, Z = x M and y += Z At (one
+  more read of x, and y read and written): the least the LoRA and activation forms add forward.
+* ``floor + merge``  the floor with W H = W + Atᵀ Mᵀ formed forward and used for y and dx (W read, W H
+  written; kept, not recomputed): the least a route that merges W per step adds.
 * ``hra (ours)``, ``peft lora``, ``peft hra``: the layers of ``benchmarks.layers``.
 
-The table gives floor / base, and PEFT HRA / floor: where that is below 5, no route of this shape
-can be 5× faster than PEFT's HRA on this machine.
+The table gives PEFT HRA / each peer: where the floors with a forward are below 5, no route of these
+shapes can be 5× faster than PEFT's HRA on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmarks.layers import _append, _cmd, _zero, bench, machine, make_layers, one_step
+from benchmarks.layers import _append, _zero, bench, machine, make_layers, one_step
 
 
 class _FloorFn(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, W, b, Bt, s):
+    def forward(ctx, x, W, b, Bt, Mt, s, mode: str):
+        if mode == "merge":  # W H merged for the call: y = x (W + Atᵀ Mt)ᵀ + b, W H kept for dx
+            W = torch.addmm(W, Bt.t(), Mt)
+            y = F.linear(x, W, b)
+        else:
+            y = F.linear(x, W, b)
+            if mode == "lora":  # the LoRA form's forward adapter: y += (x Mᵀ) At
+                y.addmm_(F.linear(x, Mt), Bt)
         ctx.save_for_backward(x, W, Bt)
-        return F.linear(x, W, b)
+        return y
 
     @staticmethod
     def backward(ctx, dy):
@@ -45,30 +57,38 @@ class _FloorFn(torch.autograd.Function):
         dZ = torch.mm(dy, Bt.t())  # (N, r): one read of dy
         S = torch.mm(dZ.t(), x)  # (r, d_in): one read of x
         dx = torch.mm(dy, W) if ctx.needs_input_grad[0] else None
-        return dx, None, None, None, S
+        return dx, None, None, None, None, S, None
 
 
 class Floor(nn.Module):
-    """The frozen layer with the backward's two unavoidable skinny products (see the module notes)."""
+    """The frozen layer with the backward's two unavoidable skinny products (see the module notes);
+    ``mode`` adds a forward adapter: none, ``lora`` (Z = x M, y += Z At) or ``merge`` (W H formed)."""
 
-    def __init__(self, base: nn.Linear, r: int):
+    def __init__(self, base: nn.Linear, r: int, mode: str = ""):
         super().__init__()
-        self.base = base
+        self.base, self.mode = base, mode
         w = base.weight
-        bt = torch.randn(r, w.shape[0], device=w.device, dtype=w.dtype) / w.shape[0] ** 0.5
-        self.register_buffer("Bt", bt)
+        kw = dict(device=w.device, dtype=w.dtype)
+        self.register_buffer("Bt", torch.randn(r, w.shape[0], **kw) / w.shape[0] ** 0.5)
+        self.register_buffer("Mt", torch.randn(r, w.shape[1], **kw) / w.shape[1] ** 0.5)
         self.s = nn.Parameter(torch.zeros(r, w.shape[1], device=w.device, dtype=w.dtype))
 
     def forward(self, x):
-        return _FloorFn.apply(x, self.base.weight, self.base.bias, self.Bt, self.s)
+        return _FloorFn.apply(x, self.base.weight, self.base.bias, self.Bt, self.Mt, self.s, self.mode)
 
 
-PEERS = ("base", "floor", "hra (ours)", "peft lora", "peft hra")
+def _cmd() -> str:
+    return "python -m benchmarks.floor" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
+
+
+PEERS = ("base", "floor", "floor + lora fwd", "floor + merge", "hra (ours)", "peft lora", "peft hra")
 
 
 def cell(d: int, r: int, n: int, x_grad: bool, repeats: int) -> dict[str, float]:
     layers = {k: v for k, v in make_layers(d, r, "cuda", torch.bfloat16, True).items() if k in PEERS}
     layers["floor"] = Floor(layers["base"], r)
+    layers["floor + lora fwd"] = Floor(layers["base"], r, "lora")
+    layers["floor + merge"] = Floor(layers["base"], r, "merge")
     x = torch.randn(n, d, device="cuda", dtype=torch.bfloat16, requires_grad=x_grad)
     gy = torch.randn(n, d, device="cuda", dtype=torch.bfloat16)
     runs = {k: one_step(layers[k], x, gy) for k in PEERS if k in layers}
@@ -94,13 +114,9 @@ def main(argv=None) -> int:
                 print("needs peft")
                 return 2
             ms = {k: v * 1e3 for k, v in med.items()}
-            rows.append(
-                f"| {d} | {a.r} | {a.tokens} | {'yes' if x_grad else 'no'} | {ms['base']:.3f} | "
-                f"{ms['floor']:.3f} | "
-                f"{ms['hra (ours)']:.3f} | {ms['peft lora']:.3f} | {ms['peft hra']:.3f} | "
-                f"{ms['floor'] / ms['base']:.3f} | {ms['peft hra'] / ms['floor']:.2f} | "
-                f"{ms['peft hra'] / ms['hra (ours)']:.2f} |"
-            )
+            rows.append(f"| {d} | {a.r} | {a.tokens} | {'yes' if x_grad else 'no'} | "
+                        + " | ".join(f"{ms[k]:.3f}" for k in PEERS) + " | "
+                        + " | ".join(f"{ms['peft hra'] / ms[k]:.2f}" for k in PEERS[:5]) + " |")
             print(rows[-1], flush=True)
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     block = (
@@ -109,9 +125,9 @@ def main(argv=None) -> int:
         f"- median of {a.repeats} interleaved repeats; each repeat times 10 back-to-back steps, one sync "
         "(PEFT HRA: 3 repeats of one step when slow); floor = the frozen step + dZ = dy (W Û) and "
         "S = dZᵀ x in the backward (module notes of benchmarks/floor.py)\n\n"
-        "| d | r | tokens | x needs grad | base (ms) | floor (ms) | hra (ours) (ms) | peft lora (ms) | "
-        "peft hra (ms) | floor / base | peft hra / floor | peft hra / ours |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        "| d | r | tokens | x needs grad | " + " | ".join(f"{k} (ms)" for k in PEERS) + " | "
+        + " | ".join(f"peft hra / {k}" for k in PEERS[:5]) + " |\n"
+        + "|---" * (4 + len(PEERS) + 5) + "|\n" + "\n".join(rows) + "\n"
     )
     print(block)
     if not a.no_write:
