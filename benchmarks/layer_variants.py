@@ -10,6 +10,8 @@ backward follows what the forward chose):
 * ``node``       the layer as committed (``auto``)
 * ``fnapply``    the node through ``Function.apply``'s Python wrapper instead of its C++ apply
 * ``notoken``    no token pass (the r × r kernels and cuBLAS products: ``TOKEN_PASS_MAX_D = 0``)
+* ``token``      the token pass at every d (``TOKEN_PASS_MAX_D`` unbounded; x without grad then pays
+  dx' = dy W)
 * ``lorapass``   the LoRA pass (``hra_kernels.lora_pass``; off by default) where x needs no gradient
 * ``lorax``      the LoRA pass, in the LoRA form also where x needs a gradient (dx' = dy W by cuBLAS,
   then dx written over it in the pass)
@@ -43,9 +45,9 @@ from hra_viz.core.adapters import HRALinear
 from hra_viz.core.adapters import hra as H
 from hra_viz.core.adapters import hra_kernels as K
 
-VARIANTS = ("node", "fnapply", "notoken", "lorapass", "lorax", "nosplit", "nograph", "fusew", "torch",
-            "triton", "aten")
-NEEDS_TRITON = ("notoken", "lorapass", "lorax", "nosplit", "nograph", "fusew", "triton")
+VARIANTS = ("node", "fnapply", "notoken", "token", "lorapass", "lorax", "nosplit", "nograph", "fusew",
+            "torch", "triton", "aten")
+NEEDS_TRITON = ("notoken", "token", "lorapass", "lorax", "nosplit", "nograph", "fusew", "triton")
 
 
 class _AlwaysLora(dict):
@@ -91,8 +93,8 @@ class Variant(nn.Module):
                 return self.inner(x)
             finally:
                 K.TRITON_FUSE_MAX_D = keep
-        if mode == "notoken":
-            keep, K.TOKEN_PASS_MAX_D = K.TOKEN_PASS_MAX_D, 0
+        if mode in ("notoken", "token"):
+            keep, K.TOKEN_PASS_MAX_D = K.TOKEN_PASS_MAX_D, (0 if mode == "notoken" else 1 << 30)
             try:
                 return self.inner(x)
             finally:
