@@ -12,7 +12,8 @@ exact routes (N tokens):
 
 and merging uses the weight side W' = W + ((W Û) Γ) Ûᵀ. On CUDA with the Triton kernels and
 d_in, d_out ≤ 2048 the activation side is taken whatever the flops say: its token pass issues the
-fewest launches, which is what an eager step costs there (``hra_kernels.token_pass``).
+fewest launches, which is what an eager step costs there (``hra_kernels.token_pass``). Above, the
+LoRA form's r × r kernels and its products with W replay from a CUDA graph per layer (``hra_graphs``).
 
 Precision (issue 10). U is a float32 master copy (float64 on a float64 model) that half-precision
 casts of the module leave unrounded (``base.FloatAdapterMixin``). A call computes in the base weight's
