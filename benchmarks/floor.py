@@ -19,7 +19,11 @@ measures the least any exact route of ours could add, with the same harness as `
   more read of x, and y read and written): the least the LoRA and activation forms add forward.
 * ``floor + merge``  the floor with W H = W + Atᵀ Mᵀ formed forward and used for y and dx (W read, W H
   written; kept, not recomputed): the least a route that merges W per step adds.
-* ``hra (ours)``, ``peft lora``, ``peft hra``: the layers of ``benchmarks.layers``.
+* ``floor + accum fwd``  the same forward adapter written first, y = Z At + b, with the frozen GEMM
+  adding x Wᵀ onto it (β = 1: y is read in the GEMM's epilogue, not in a pass of its own).
+* ``hra (ours)``, ``peft lora``, ``peft hra``: the layers of ``benchmarks.layers``; ``ours accum`` and
+  ``ours accumx``: ours with ``hra_kernels.gemm_accum`` on at every d, the second in the LoRA form also
+  where x needs a gradient (``benchmarks.layer_variants``'s ``accum`` and ``accumx``).
 
 The table gives PEFT HRA / each peer: where the floors with a forward are below 5, no route of these
 shapes can be 5× faster than PEFT's HRA on this machine.
@@ -35,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchmarks.layer_variants import Variant
 from benchmarks.layers import _append, _zero, bench, machine, make_layers, one_step
 
 
@@ -44,6 +49,9 @@ class _FloorFn(torch.autograd.Function):
         if mode == "merge":  # W H merged for the call: y = x (W + Atᵀ Mt)ᵀ + b, W H kept for dx
             W = torch.addmm(W, Bt.t(), Mt)
             y = F.linear(x, W, b)
+        elif mode == "accum":  # the LoRA form's forward, the frozen GEMM adding onto y = Z At + b
+            y = torch.addmm(b, F.linear(x, Mt), Bt)
+            y.addmm_(x, W.t())
         else:
             y = F.linear(x, W, b)
             if mode == "lora":  # the LoRA form's forward adapter: y += (x Mᵀ) At
@@ -81,7 +89,9 @@ def _cmd() -> str:
     return "python -m benchmarks.floor" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
 
 
-PEERS = ("base", "floor", "floor + lora fwd", "floor + merge", "hra (ours)", "peft lora", "peft hra")
+PEERS = ("base", "floor", "floor + lora fwd", "floor + merge", "floor + accum fwd", "hra (ours)",
+         "ours accum", "ours accumx", "peft lora", "peft hra")
+RATIOS = PEERS[:8]  # PEFT HRA / each of these
 
 
 def cell(d: int, r: int, n: int, x_grad: bool, repeats: int) -> dict[str, float]:
@@ -89,6 +99,9 @@ def cell(d: int, r: int, n: int, x_grad: bool, repeats: int) -> dict[str, float]
     layers["floor"] = Floor(layers["base"], r)
     layers["floor + lora fwd"] = Floor(layers["base"], r, "lora")
     layers["floor + merge"] = Floor(layers["base"], r, "merge")
+    layers["floor + accum fwd"] = Floor(layers["base"], r, "accum")
+    layers["ours accum"] = Variant(layers["hra (ours)"], "accum")
+    layers["ours accumx"] = Variant(layers["hra (ours)"], "accumx")
     x = torch.randn(n, d, device="cuda", dtype=torch.bfloat16, requires_grad=x_grad)
     gy = torch.randn(n, d, device="cuda", dtype=torch.bfloat16)
     runs = {k: one_step(layers[k], x, gy) for k in PEERS if k in layers}
@@ -116,7 +129,7 @@ def main(argv=None) -> int:
             ms = {k: v * 1e3 for k, v in med.items()}
             rows.append(f"| {d} | {a.r} | {a.tokens} | {'yes' if x_grad else 'no'} | "
                         + " | ".join(f"{ms[k]:.3f}" for k in PEERS) + " | "
-                        + " | ".join(f"{ms['peft hra'] / ms[k]:.2f}" for k in PEERS[:5]) + " |")
+                        + " | ".join(f"{ms['peft hra'] / ms[k]:.2f}" for k in RATIOS) + " |")
             print(rows[-1], flush=True)
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     block = (
@@ -126,8 +139,8 @@ def main(argv=None) -> int:
         "(PEFT HRA: 3 repeats of one step when slow); floor = the frozen step + dZ = dy (W Û) and "
         "S = dZᵀ x in the backward (module notes of benchmarks/floor.py)\n\n"
         "| d | r | tokens | x needs grad | " + " | ".join(f"{k} (ms)" for k in PEERS) + " | "
-        + " | ".join(f"peft hra / {k}" for k in PEERS[:5]) + " |\n"
-        + "|---" * (4 + len(PEERS) + 5) + "|\n" + "\n".join(rows) + "\n"
+        + " | ".join(f"peft hra / {k}" for k in RATIOS) + " |\n"
+        + "|---" * (4 + len(PEERS) + len(RATIOS)) + "|\n" + "\n".join(rows) + "\n"
     )
     print(block)
     if not a.no_write:

@@ -20,6 +20,9 @@ backward follows what the forward chose):
   (``hra_graphs``)
 * ``fusew``      At = Ûᵀ Wᵀ and Q = (Zᵀ dy) W inside the r × r kernels at every d (two cuBLAS launches
   fewer; ``hra_kernels.fuse_w``)
+* ``accum``      the LoRA form's rank-r terms written first, the frozen GEMMs adding onto them
+  (``hra_kernels.gemm_accum`` at every d)
+* ``accumx``     ``accum``, in the LoRA form also where x needs a gradient
 * ``torch``      the torch back end for the r × r part (ATen calls)
 * ``triton``     the Triton kernels forced (also where ``auto`` would not pick them)
 * ``aten``       no hand-written node (plain differentiable ops, autograd's C++ backward)
@@ -46,7 +49,7 @@ from hra_viz.core.adapters import hra as H
 from hra_viz.core.adapters import hra_kernels as K
 
 VARIANTS = ("node", "fnapply", "notoken", "token", "lorapass", "lorax", "nosplit", "nograph", "fusew",
-            "torch", "triton", "aten")
+            "accum", "accumx", "torch", "triton", "aten")
 NEEDS_TRITON = ("notoken", "token", "lorapass", "lorax", "nosplit", "nograph", "fusew", "triton")
 
 
@@ -105,18 +108,26 @@ class Variant(nn.Module):
                 return self.inner(x)
             finally:
                 K.LORA_PASS = keep
-        if mode == "lorax":
+        if mode in ("lorax", "accumx"):
             layers = [m for m in self.inner.modules() if isinstance(m, HRALinear)]
             keep = [m._routes for m in layers]
-            keep_pass, K.LORA_PASS = K.LORA_PASS, True
+            flag = "LORA_PASS" if mode == "lorax" else "GEMM_ACCUM_MIN_D"
+            keep_flag = getattr(K, flag)
+            setattr(K, flag, True if mode == "lorax" else 0)
             for m in layers:
                 m._routes = _AlwaysLora()
             try:
                 return self.inner(x)
             finally:
-                K.LORA_PASS = keep_pass
+                setattr(K, flag, keep_flag)
                 for m, k in zip(layers, keep, strict=True):
                     m._routes = k
+        if mode == "accum":
+            keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, 0
+            try:
+                return self.inner(x)
+            finally:
+                K.GEMM_ACCUM_MIN_D = keep
         if mode == "fnapply":
             keep, H._chain_apply = H._chain_apply, H._HRAChainFn.apply
             try:

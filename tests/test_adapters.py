@@ -533,6 +533,35 @@ def test_hra_linear_never_builds_a_d_by_d_matrix(input_grad, grad_enabled):
     assert (d_in, d_in) in rec.shapes
 
 
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("x_grad", [False, True])
+def test_gemm_accum_lora_form_matches_dense_reference(x_grad, bias, monkeypatch):
+    """The LoRA form with its rank-r terms written first and the frozen GEMMs adding onto them
+    (``hra_kernels.gemm_accum``: y = Z At + b, y += x Wᵀ; dx = dZ Mᵀ, dx += dy W), in both gradient
+    regimes, against autograd through the dense W H (float64)."""
+    from hra_viz.core.adapters import hra_kernels as K
+
+    monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", 0)
+    base = linear(24, 18, seed=3, bias=bias)
+    layer = ad.HRALinear(base, 5, init="random")
+    randomize_u(layer, seed=5)
+    monkeypatch.setattr(layer, "_lora_form", lambda *a, **k: True)  # the LoRA form also with x grad
+    x = torch.randn(3, 7, 24, dtype=F64, requires_grad=x_grad)
+    y = layer(x)
+    g = torch.randn_like(y)
+    (y * g).sum().backward()
+    u_ref = layer.u.detach().clone().requires_grad_(True)
+    x_ref = x.detach().clone().requires_grad_(True)
+    ref = F.linear(x_ref, base.weight @ hh.householder_chain(u_ref), base.bias)
+    (ref * g).sum().backward()
+    assert (y - ref).abs().max() < 1e-12
+    assert (layer.u.grad - u_ref.grad).abs().max() < 1e-10 * max(1.0, u_ref.grad.abs().max().item())
+    if x_grad:
+        assert (x.grad - x_ref.grad).abs().max() < 1e-10
+    else:
+        assert x.grad is None
+
+
 @pytest.mark.parametrize("lora_form", [False, True])
 def test_fused_kernel_gradcheck(lora_form):
     torch.manual_seed(0)
@@ -541,6 +570,14 @@ def test_fused_kernel_gradcheck(lora_form):
     W, b = torch.randn(4, 7, dtype=F64), torch.randn(4, dtype=F64)
     fn = hra_module._HRAChainFn.apply
     assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, lora_form), (x, U))
+    if lora_form:  # and with the rank-r terms accumulated inside the frozen GEMMs (``gemm_accum``)
+        from hra_viz.core.adapters import hra_kernels as K
+
+        keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, 0
+        try:
+            assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, True), (x, U))
+        finally:
+            K.GEMM_ACCUM_MIN_D = keep
 
 
 def test_chain_node_applied_without_python_wrapper_matches_function_apply():

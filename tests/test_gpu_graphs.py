@@ -308,7 +308,7 @@ def test_failing_kernels_fall_back_to_torch_on_the_gpu(where, monkeypatch):
         assert rel(a, b) < 1e-5
 
 
-@pytest.mark.parametrize("route", ["token-pass", "lora-pass", "W-in-kernels", "W-by-cuBLAS"])
+@pytest.mark.parametrize("route", ["token-pass", "lora-pass", "W-in-kernels", "W-by-cuBLAS", "gemm-accum"])
 @pytest.mark.parametrize("x_grad", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_layer_backends_agree(x_grad, dtype, route, monkeypatch):
@@ -317,6 +317,9 @@ def test_layer_backends_agree(x_grad, dtype, route, monkeypatch):
     monkeypatch.setattr(K, "TOKEN_PASS_MAX_D", 2048 if route == "token-pass" else 0)
     monkeypatch.setattr(K, "LORA_PASS", route == "lora-pass")
     monkeypatch.setattr(K, "TRITON_FUSE_MAX_D", 2048 if route == "W-in-kernels" else 0)
+    if route == "gemm-accum":  # the LoRA form in both regimes, the frozen GEMMs adding onto its terms
+        monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", 0)
+        monkeypatch.setattr(HRALinear, "_lora_form", lambda self, x, u=None, W=None: True)
     torch.manual_seed(0)
     base = nn.Linear(512, 384).to("cuda", dtype)
     out = {}

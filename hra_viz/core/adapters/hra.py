@@ -93,6 +93,7 @@ class _HRAChainFn(torch.autograd.Function):
         ctx.token = token = backend == "triton" and K.token_pass(W)
         ctx.lpass = lpass = backend == "triton" and lora_form and not token and K.lora_pass()
         ctx.lora_form, ctx.fused = lora_form and not token, False
+        ctx.accum = accum = lora_form and not token and not lpass and K.gemm_accum(W)
         if token:  # the activation form, its adapter in one Triton launch each way (``K.token_pass``)
             with hh.no_autocast(x2.device.type):
                 if x2.stride(1) != 1:
@@ -104,7 +105,7 @@ class _HRAChainFn(torch.autograd.Function):
         with hh.no_autocast(x2.device.type):
             # the frozen layer's product first: on a GPU the host then queues the adapter's small
             # calls while the device runs it, instead of the device waiting for them
-            y = F.linear(x2, W, b) if lora_form else None
+            y = F.linear(x2, W, b) if lora_form and not accum else None
             if lpass:  # the LoRA pass (off by default): the adapter in Triton kernels over the tokens
                 A, Mt, _, saved = K.triton_fwd(U, W.dtype, None)
                 At = F.linear(A, W)  # (r, d_out) = (W Û)ᵀ
@@ -130,7 +131,10 @@ class _HRAChainFn(torch.autograd.Function):
             if lora_form and not fused and got is None:
                 At = F.linear(A, W)  # (r, d_out) = (W U)ᵀ
             Z = F.linear(x2, Mt)  # x M (N, r)
-            if lora_form:
+            if accum:  # the rank-r term first, the frozen GEMM adds onto it (``K.gemm_accum``)
+                y = torch.mm(Z, At) if b is None else torch.addmm(b, Z, At)
+                y.addmm_(x2, W.t())
+            elif lora_form:
                 y.addmm_(Z, At)
             else:
                 At = None
@@ -174,18 +178,19 @@ class _HRAChainFn(torch.autograd.Function):
         g = ctx.graph if ctx.graph is not None and dy.dtype == A.dtype else None
         with hh.no_autocast(dy.device.type):
             return _bwd_products(dy, x2, A, Mt, Z, At, W, saved, ctx.lora_form, ctx.backend, ctx.fused,
-                                 need_x, g)
+                                 need_x, g, ctx.accum)
 
 
 def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str, fused: bool, need_x: bool,
-                  graph=None):
+                  graph=None, accum: bool = False):
     """The node's backward on the cuBLAS products (both forms) and the r × r part of ``backend``
-    (replayed from ``graph``'s CUDA graph, Q = (Zᵀ dy) W included, where the forward was)."""
+    (replayed from ``graph``'s CUDA graph, Q = (Zᵀ dy) W included, where the forward was); with
+    ``accum``, dx = dZ Mᵀ first and the frozen GEMM dy W adds onto it (``K.gemm_accum``)."""
     if lora_form:
         dZ = torch.mm(dy, At.t())  # (N, r)
         # Q = (Zᵀ dy) W: through (W U)ᵀ = A Wᵀ
         Qa, Qb = (torch.mm(Z.t(), dy) if graph is None else torch.mm(Z.t(), dy, out=graph.Qa)), W
-        dxp = torch.mm(dy, W) if need_x else None
+        dxp = torch.mm(dy, W) if need_x and not accum else None
     else:
         dxp = torch.mm(dy, W)  # (N, d_in), the gradient at x' = x + Z A
         dZ = torch.mm(dxp, A.t())
@@ -200,7 +205,12 @@ def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str,
         dU = K.triton_bwd(saved, S, ZD=Qa, W=W, At=At)
     else:
         dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))
-    dx = dxp.addmm_(dZ, Mt) if need_x else None
+    if not need_x:
+        dx = None
+    elif dxp is None:  # accum
+        dx = torch.mm(dZ, Mt).addmm_(dy, W)
+    else:
+        dx = dxp.addmm_(dZ, Mt)
     return dx, dU, None, None, None, None
 
 

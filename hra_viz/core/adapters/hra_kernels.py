@@ -68,6 +68,7 @@ TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 8192, 32  # where ``auto`` picks them (me
 TRITON_FUSE_MAX_D = 2048  # the kernels also form the products with W up to this d_in, d_out (else cuBLAS)
 TOKEN_PASS_MAX_D = 2048  # the layer runs the token-pass kernels up to this d_in, d_out (``token_pass``)
 LORA_PASS = False  # the LoRA form's adapter in kernels over the tokens: measured, not faster (``lora_pass``)
+GEMM_ACCUM_MIN_D = 1 << 30  # from this d the frozen GEMMs add onto the LoRA form's terms (``gemm_accum``)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -267,6 +268,14 @@ def token_pass(W: torch.Tensor) -> bool:
     by the host's launches (d ≤ 2048 on the H200, benchmarks/RESULTS.md); above, the GPU's work
     decides, and dx' = dy W is a d × d product the LoRA form does not need when x needs no gradient."""
     return max(W.shape) <= TOKEN_PASS_MAX_D
+
+
+def gemm_accum(W: torch.Tensor) -> bool:
+    """Whether the LoRA form writes its rank-r terms first and lets the frozen layer's GEMMs add onto
+    them (β = 1): y = (Z At + b) then y += x Wᵀ, and dx = dZ Mᵀ then dx += dy W. The GEMM reads its C
+    in the epilogue of a compute-bound product, where the separate update y += Z At reads and writes
+    all of y again (one pass over an N × d activation each way)."""
+    return min(W.shape) >= GEMM_ACCUM_MIN_D
 
 
 def lora_pass() -> bool:
