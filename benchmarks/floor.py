@@ -21,9 +21,9 @@ measures the least any exact route of ours could add, with the same harness as `
   written; kept, not recomputed): the least a route that merges W per step adds.
 * ``floor + accum fwd``  the same forward adapter written first, y = Z At + b, with the frozen GEMM
   adding x Wᵀ onto it (β = 1: y is read in the GEMM's epilogue, not in a pass of its own).
-* ``hra (ours)``, ``peft lora``, ``peft hra``: the layers of ``benchmarks.layers``; ``ours accum`` and
-  ``ours accumx``: ours with ``hra_kernels.gemm_accum`` on at every d, the second in the LoRA form also
-  where x needs a gradient (``benchmarks.layer_variants``'s ``accum`` and ``accumx``).
+* ``hra (ours)``, ``peft lora``, ``peft hra``: the layers of ``benchmarks.layers``; ``ours, no accum``:
+  ours without ``hra_kernels.gemm_accum`` (session 9's routes, ``benchmarks.layer_variants``'s
+  ``noaccum``).
 
 The table gives PEFT HRA / each peer: where the floors with a forward are below 5, no route of these
 shapes can be 5× faster than PEFT's HRA on this machine.
@@ -90,8 +90,8 @@ def _cmd() -> str:
 
 
 PEERS = ("base", "floor", "floor + lora fwd", "floor + merge", "floor + accum fwd", "hra (ours)",
-         "ours accum", "ours accumx", "peft lora", "peft hra")
-RATIOS = PEERS[:8]  # PEFT HRA / each of these
+         "ours, no accum", "peft lora", "peft hra")
+RATIOS = PEERS[:7]  # PEFT HRA / each of these
 
 
 def cell(d: int, r: int, n: int, x_grad: bool, repeats: int) -> dict[str, float]:
@@ -100,8 +100,7 @@ def cell(d: int, r: int, n: int, x_grad: bool, repeats: int) -> dict[str, float]
     layers["floor + lora fwd"] = Floor(layers["base"], r, "lora")
     layers["floor + merge"] = Floor(layers["base"], r, "merge")
     layers["floor + accum fwd"] = Floor(layers["base"], r, "accum")
-    layers["ours accum"] = Variant(layers["hra (ours)"], "accum")
-    layers["ours accumx"] = Variant(layers["hra (ours)"], "accumx")
+    layers["ours, no accum"] = Variant(layers["hra (ours)"], "noaccum")
     x = torch.randn(n, d, device="cuda", dtype=torch.bfloat16, requires_grad=x_grad)
     gy = torch.randn(n, d, device="cuda", dtype=torch.bfloat16)
     runs = {k: one_step(layers[k], x, gy) for k in PEERS if k in layers}

@@ -20,9 +20,10 @@ backward follows what the forward chose):
   (``hra_graphs``)
 * ``fusew``      At = Ûᵀ Wᵀ and Q = (Zᵀ dy) W inside the r × r kernels at every d (two cuBLAS launches
   fewer; ``hra_kernels.fuse_w``)
-* ``accum``      the LoRA form's rank-r terms written first, the frozen GEMMs adding onto them
-  (``hra_kernels.gemm_accum`` at every d)
-* ``accumx``     ``accum``, in the LoRA form also where x needs a gradient
+* ``accum``      the LoRA form in both gradient regimes, its rank-r terms written first and the frozen
+  GEMMs adding onto them (``hra_kernels.gemm_accum``), at every d and on every device
+* ``noaccum``    without that (session 9's routes: the LoRA form only where x needs no gradient, with
+  y += Z At as a pass of its own)
 * ``torch``      the torch back end for the r × r part (ATen calls)
 * ``triton``     the Triton kernels forced (also where ``auto`` would not pick them)
 * ``aten``       no hand-written node (plain differentiable ops, autograd's C++ backward)
@@ -49,7 +50,7 @@ from hra_viz.core.adapters import hra as H
 from hra_viz.core.adapters import hra_kernels as K
 
 VARIANTS = ("node", "fnapply", "notoken", "token", "lorapass", "lorax", "nosplit", "nograph", "fusew",
-            "accum", "accumx", "torch", "triton", "aten")
+            "accum", "noaccum", "torch", "triton", "aten")
 NEEDS_TRITON = ("notoken", "token", "lorapass", "lorax", "nosplit", "nograph", "fusew", "triton")
 
 
@@ -108,22 +109,20 @@ class Variant(nn.Module):
                 return self.inner(x)
             finally:
                 K.LORA_PASS = keep
-        if mode in ("lorax", "accumx"):
+        if mode == "lorax":
             layers = [m for m in self.inner.modules() if isinstance(m, HRALinear)]
             keep = [m._routes for m in layers]
-            flag = "LORA_PASS" if mode == "lorax" else "GEMM_ACCUM_MIN_D"
-            keep_flag = getattr(K, flag)
-            setattr(K, flag, True if mode == "lorax" else 0)
+            keep_pass, K.LORA_PASS = K.LORA_PASS, True
             for m in layers:
                 m._routes = _AlwaysLora()
             try:
                 return self.inner(x)
             finally:
-                setattr(K, flag, keep_flag)
+                K.LORA_PASS = keep_pass
                 for m, k in zip(layers, keep, strict=True):
                     m._routes = k
-        if mode == "accum":
-            keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, 0
+        if mode in ("accum", "noaccum"):
+            keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, ({"cpu": 0, "cuda": 0} if mode == "accum" else {})
             try:
                 return self.inner(x)
             finally:

@@ -541,7 +541,7 @@ def test_gemm_accum_lora_form_matches_dense_reference(x_grad, bias, monkeypatch)
     regimes, against autograd through the dense W H (float64)."""
     from hra_viz.core.adapters import hra_kernels as K
 
-    monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", 0)
+    monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", {"cpu": 0})
     base = linear(24, 18, seed=3, bias=bias)
     layer = ad.HRALinear(base, 5, init="random")
     randomize_u(layer, seed=5)
@@ -573,7 +573,7 @@ def test_fused_kernel_gradcheck(lora_form):
     if lora_form:  # and with the rank-r terms accumulated inside the frozen GEMMs (``gemm_accum``)
         from hra_viz.core.adapters import hra_kernels as K
 
-        keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, 0
+        keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, {"cpu": 0}
         try:
             assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, True), (x, U))
         finally:

@@ -318,7 +318,7 @@ def test_layer_backends_agree(x_grad, dtype, route, monkeypatch):
     monkeypatch.setattr(K, "LORA_PASS", route == "lora-pass")
     monkeypatch.setattr(K, "TRITON_FUSE_MAX_D", 2048 if route == "W-in-kernels" else 0)
     if route == "gemm-accum":  # the LoRA form in both regimes, the frozen GEMMs adding onto its terms
-        monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", 0)
+        monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", {"cuda": 0})
         monkeypatch.setattr(HRALinear, "_lora_form", lambda self, x, u=None, W=None: True)
     torch.manual_seed(0)
     base = nn.Linear(512, 384).to("cuda", dtype)

@@ -13,7 +13,9 @@ exact routes (N tokens):
 and merging uses the weight side W' = W + ((W Û) Γ) Ûᵀ. On CUDA with the Triton kernels and
 d_in, d_out ≤ 2048 the activation side is taken whatever the flops say: its token pass issues the
 fewest launches, which is what an eager step costs there (``hra_kernels.token_pass``). Above, the
-LoRA form's r × r kernels and its products with W replay from a CUDA graph per layer (``hra_graphs``).
+LoRA form's r × r kernels and its products with W replay from a CUDA graph per layer (``hra_graphs``),
+and from d = 4096 the LoRA form is taken in both gradient regimes, its rank-r terms written first for
+the frozen GEMMs to add onto (``hra_kernels.gemm_accum``).
 
 Precision (issue 10). U is a float32 master copy (float64 on a float64 model) that half-precision
 casts of the module leave unrounded (``base.FloatAdapterMixin``). A call computes in the base weight's
@@ -338,8 +340,11 @@ class HRALinear(_HRAMixin, nn.Module):
         u = self.u if u is None else u
         if not (torch.is_grad_enabled() and (u.requires_grad or x.requires_grad)):
             return False  # no backward: the activation side is the cheapest forward
-        if (self.base.weight if W is None else W).requires_grad:  # unfrozen base: only the activation side
+        W = self.base.weight if W is None else W
+        if W.requires_grad:  # unfrozen base: only the activation side
             return False
+        if self.variant == "chain" and K.use_node() and K.gemm_accum(W) and not torch.compiler.is_compiling():
+            return True  # the node's LoRA form, the frozen GEMMs adding onto its terms: the fastest there
         n = x.numel() // self.in_features
         key = (n, x.requires_grad)
         hit = self._routes.get(key)  # the choice depends on sizes only: decided once per shape

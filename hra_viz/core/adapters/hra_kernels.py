@@ -68,7 +68,8 @@ TRITON_AUTO_MAX_D, TRITON_AUTO_MAX_R = 8192, 32  # where ``auto`` picks them (me
 TRITON_FUSE_MAX_D = 2048  # the kernels also form the products with W up to this d_in, d_out (else cuBLAS)
 TOKEN_PASS_MAX_D = 2048  # the layer runs the token-pass kernels up to this d_in, d_out (``token_pass``)
 LORA_PASS = False  # the LoRA form's adapter in kernels over the tokens: measured, not faster (``lora_pass``)
-GEMM_ACCUM_MIN_D = 1 << 30  # from this d the frozen GEMMs add onto the LoRA form's terms (``gemm_accum``)
+GEMM_ACCUM_MIN_D = {"cuda": 4096}  # per device type: from this d the frozen GEMMs add onto the LoRA form's
+# terms and the layer takes the LoRA form in both gradient regimes (``gemm_accum``)
 
 
 def accum_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -274,8 +275,14 @@ def gemm_accum(W: torch.Tensor) -> bool:
     """Whether the LoRA form writes its rank-r terms first and lets the frozen layer's GEMMs add onto
     them (β = 1): y = (Z At + b) then y += x Wᵀ, and dx = dZ Mᵀ then dx += dy W. The GEMM reads its C
     in the epilogue of a compute-bound product, where the separate update y += Z At reads and writes
-    all of y again (one pass over an N × d activation each way)."""
-    return min(W.shape) >= GEMM_ACCUM_MIN_D
+    all of y again (one pass over an N × d activation each way). Where this holds the layer takes the
+    LoRA form also when x needs a gradient (``HRALinear._lora_form``): the activation form's x' and
+    dx' = dy W are then extra passes that the LoRA form does not make.
+
+    On for CUDA from d = 4096 (H100, session 10, benchmarks/RESULTS.md: 4-10 % less time a step than
+    the activation form with x grad, up to 7 % less with x without grad). Off on a CPU, where it
+    measured within noise (±2 %) and the LoRA form with x grad was 3-5 % slower."""
+    return min(W.shape) >= GEMM_ACCUM_MIN_D.get(W.device.type, 1 << 62)
 
 
 def lora_pass() -> bool:
