@@ -279,9 +279,10 @@ def gemm_accum(W: torch.Tensor) -> bool:
     LoRA form also when x needs a gradient (``HRALinear._lora_form``): the activation form's x' and
     dx' = dy W are then extra passes that the LoRA form does not make.
 
-    On for CUDA from d = 4096 (H100, session 10, benchmarks/RESULTS.md: 4-10 % less time a step than
-    the activation form with x grad, up to 7 % less with x without grad). Off on a CPU, where it
-    measured within noise (±2 %) and the LoRA form with x grad was 3-5 % slower."""
+    On for CUDA from d = 4096 (H100, session 10, benchmarks/RESULTS.md). At d = 4096 a step took 10 %
+    less time than session 9's route with x grad, 8-13 % less on 12-layer stacks and 3-11 % less
+    without x grad; at d = 8192 with x grad, 0.2-3.5 % less. Off on a CPU, where it measured within
+    noise (±2 %) and the LoRA form with x grad was 3-5 % slower."""
     return min(W.shape) >= GEMM_ACCUM_MIN_D.get(W.device.type, 1 << 62)
 
 
