@@ -108,6 +108,31 @@ def test_rotation_is_exact_on_the_pixel_grid():
     assert (M >= 0).all() and (M.sum(1) <= 1 + 1e-12).all()
 
 
+def test_shifted_data_do_not_depend_on_the_blas_threads(tmp_path):
+    """A worker started with OMP_NUM_THREADS=1 (as Ray starts its workers) builds the same rotated
+    data, bit for bit, as this process: the rotation's products do not go through BLAS, whose
+    rounding depends on its thread count (before: the pilot's drift differed on Ray in the 7th digit)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from hra_viz.training import tasks as T; "
+        "np.save(sys.argv[1], np.concatenate([T.load_task(n, use_disk=False).target_train.x.numpy().ravel() "
+        "for n in ('digits-rotate', 'moons-rotate')]))"
+    )
+    out = tmp_path / "w.npy"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env, timeout=120)
+    here = np.concatenate([T.load_task(n, use_disk=False).target_train.x.numpy().ravel()
+                           for n in ("digits-rotate", "moons-rotate")])
+    assert np.array_equal(np.load(out), here)
+    # and the product is X Mᵀ: against a float64 reference, rounded once
+    X = np.random.default_rng(1).random((7, 64)).astype(np.float32)
+    M = T.rotation_matrix(8, 8, 30.0)
+    assert np.abs(T.rotate_images(X, 30.0) - X.astype(np.float64) @ M.T).max() < 1e-6
+
+
 def test_task_params_are_validated():
     with pytest.raises(ValueError, match="task must be one of"):
         T.load_task("cifar")

@@ -175,15 +175,24 @@ def rotation_matrix(h: int, w: int, angle: float) -> np.ndarray:
     return M
 
 
+def _times_t(X: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """X Mᵀ in float64, rounded once to X's dtype, by einsum's own loops rather than BLAS.
+
+    The same data on every process: a BLAS product's rounding depends on how many threads the
+    library started with (OpenBLAS: OMP_NUM_THREADS, which Ray sets to 1 in its workers), and a
+    study compares runs made in this process, in a process pool and on Ray (tests/test_pilot.py)."""
+    return np.einsum("nk,pk->np", X.astype(np.float64), M.astype(np.float64), optimize=False).astype(X.dtype)
+
+
 def rotate_images(X: np.ndarray, angle: float, h: int = 8, w: int = 8) -> np.ndarray:
     """Rotate flattened images X (N, h·w) by ``angle`` degrees: X' = X Mᵀ (see ``rotation_matrix``)."""
-    return (X @ rotation_matrix(h, w, angle).T.astype(X.dtype)).astype(X.dtype)
+    return _times_t(X, rotation_matrix(h, w, angle))
 
 
 def _rotate_points(P: np.ndarray, angle: float) -> np.ndarray:
     th = math.radians(angle)
-    R = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]], dtype=P.dtype)
-    return P @ R.T
+    R = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
+    return _times_t(P, R)
 
 
 def _stratified_split(y: np.ndarray, test_frac: float, rng: np.random.Generator
