@@ -328,7 +328,8 @@ class HRALinear(_HRAMixin, nn.Module):
 
     def route(self, x: torch.Tensor) -> str:
         """The exact route forward() takes for this input: the cheapest by ``route_flops``, except that
-        a CUDA step with the Triton kernels runs the activation form where ``K.token_pass`` says so."""
+        a CUDA step with the Triton kernels runs the activation form where ``K.token_pass`` says so,
+        and a training step takes the LoRA form where ``K.gemm_accum`` does (CUDA, d ≥ 4096)."""
         W = self.base.weight
         if (self.variant == "chain" and K.use_node() and K.backend_for(self.u, W.dtype) == "triton"
                 and K.token_pass(W)):
