@@ -563,7 +563,7 @@ def test_gemm_accum_lora_form_matches_dense_reference(x_grad, bias, monkeypatch)
 
 
 @pytest.mark.parametrize("lora_form", [False, True])
-def test_fused_kernel_gradcheck(lora_form):
+def test_fused_kernel_gradcheck(lora_form, monkeypatch):
     torch.manual_seed(0)
     x = torch.randn(5, 7, dtype=F64, requires_grad=True)
     U = torch.randn(7, 3, dtype=F64, requires_grad=True)
@@ -573,11 +573,8 @@ def test_fused_kernel_gradcheck(lora_form):
     if lora_form:  # and with the rank-r terms accumulated inside the frozen GEMMs (``gemm_accum``)
         from hra_viz.core.adapters import hra_kernels as K
 
-        keep, K.GEMM_ACCUM_MIN_D = K.GEMM_ACCUM_MIN_D, {"cpu": 0}
-        try:
-            assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, True), (x, U))
-        finally:
-            K.GEMM_ACCUM_MIN_D = keep
+        monkeypatch.setattr(K, "GEMM_ACCUM_MIN_D", {"cpu": 0})
+        assert torch.autograd.gradcheck(lambda x, U: fn(x, U, W, b, True), (x, U))
 
 
 def test_chain_node_applied_without_python_wrapper_matches_function_apply():

@@ -1,5 +1,9 @@
 """Built-in tasks: deterministic data, a competent frozen base, a visible shift, a safetensors cache."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -112,10 +116,6 @@ def test_shifted_data_do_not_depend_on_the_blas_threads(tmp_path):
     """A worker started with OMP_NUM_THREADS=1 (as Ray starts its workers) builds the same rotated
     data, bit for bit, as this process: the rotation's products do not go through BLAS, whose
     rounding depends on its thread count (before: the pilot's drift differed on Ray in the 7th digit)."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import sys, numpy as np; from hra_viz.training import tasks as T; "
         "np.save(sys.argv[1], np.concatenate([T.load_task(n, use_disk=False).target_train.x.numpy().ravel() "

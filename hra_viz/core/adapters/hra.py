@@ -209,7 +209,7 @@ def _bwd_products(dy, x2, A, Mt, Z, At, W, saved, lora_form: bool, backend: str,
         dU = K.triton_bwd(saved, S, torch.mm(Qa, Qb))
     if not need_x:
         dx = None
-    elif dxp is None:  # accum
+    elif accum:  # dZ Mᵀ first, the frozen GEMM dy W adds onto it
         dx = torch.mm(dZ, Mt).addmm_(dy, W)
     else:
         dx = dxp.addmm_(dZ, Mt)

@@ -2,19 +2,19 @@
 
 Where the HRA layer runs its big products on cuBLAS (d_in or d_out above ``TOKEN_PASS_MAX_D``) and x
 needs no gradient (from d = 4096 on, in both regimes: ``hra_kernels.gemm_accum``), it takes the LoRA
-form, y = x Wᵀ + b + Z (W Û)ᵀ, and an eager step issues, besides
-the products with the tokens, the r × r kernels (two launches each way from d = 4096 on: the split
-reductions), their output allocations, At = Ûᵀ Wᵀ forward and Q = (Zᵀ dy) W backward. None of that
-depends on the tokens: forward it reads U and the frozen W, backward U, the saved Γ, Zᵀ dy and S. So
-each half is captured once per (U, W, dtype) in a CUDA graph over buffers allocated once, and
-replayed: one launch where the host queued three or four kernels. That is what such a step costs:
-the frozen product is one GEMM with no backward, and the rest of the step waits for the host. On the
-H200 a d = 4096 layer went from 1.26 to 1.00 × PEFT LoRA (benchmarks/RESULTS.md, issue 10, session 9).
+form, y = x Wᵀ + b + Z (W Û)ᵀ, and an eager step issues, besides the products with the tokens, the r × r
+kernels (two launches each way from d = 4096 on: the split reductions), their output allocations, At =
+Ûᵀ Wᵀ forward and Q = (Zᵀ dy) W backward. None of that depends on the tokens: forward it reads U and the
+frozen W, backward U, the saved Γ, Zᵀ dy and S. So each half is captured once per (U, W, dtype) in a
+CUDA graph over buffers allocated once, and replayed: one launch where the host queued three or four
+kernels. That is what such a step costs: the frozen product is one GEMM with no backward, and the rest
+of the step waits for the host. On the H200 a d = 4096 layer went from 1.26 to 1.00 × PEFT LoRA
+(benchmarks/RESULTS.md, issue 10, session 9).
 
 The activation form (x needs a gradient, below d = 4096) keeps its launches: its backward's dx' = dy W
 gives the host time to queue them, and there the graphs measured 2-4 % slower on 12-layer stacks (same
-session). The
-results are the same kernels' on the same inputs, bit for bit (tests/test_factor_graphs.py, on the GPU).
+session). The results are the same kernels' on the same inputs, bit for bit
+(tests/test_factor_graphs.py, on the GPU).
 
 Why the static buffers are safe:
 
