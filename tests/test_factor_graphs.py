@@ -112,6 +112,35 @@ def test_two_forwards_before_one_backward(G):
     assert _entries(G, a)[0].graphs[0] is not None
 
 
+@pytest.mark.parametrize("use_reentrant", [False, True])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_activation_checkpointing_equals_the_plain_step(use_reentrant, dtype, G):
+    """Under ``torch.utils.checkpoint`` the forward runs once without saving (reentrant: under
+    no_grad, so in the activation form) and again in the backward; the graphed layer gives the plain
+    step's gradients bit for bit, over warm-up, capture and replays, and its output."""
+    from torch.utils.checkpoint import checkpoint
+
+    a, b = _pair(4096, 4096, 8, dtype)
+    for _ in range(3):
+        x = torch.randn(512, 4096, device="cuda", dtype=dtype, requires_grad=True)
+        gy = torch.randn(512, 4096, device="cuda", dtype=dtype)
+        outs = []
+        for layer, ckpt in ((a, True), (b, False)):
+            layer.u.grad, x.grad = None, None
+            y = checkpoint(layer, x, use_reentrant=use_reentrant) if ckpt else layer(x)
+            y.backward(gy)
+            outs.append((y.detach(), layer.u.grad.clone(), x.grad.clone()))
+        (ya, *ga), (yb, *gb) = outs
+        for u, v in zip(ga, gb, strict=True):
+            assert torch.equal(u, v)
+        if use_reentrant:  # y came from the no_grad forward, whose route is the activation form
+            tol = 2e-2 if dtype == torch.bfloat16 else 1e-5
+            assert torch.allclose(ya.float(), yb.float(), rtol=tol, atol=tol)
+        else:
+            assert torch.equal(ya, yb)
+    assert _entries(G, a)[0].graphs[0] is not None
+
+
 def test_gradients_accumulate_and_returned_gradients_stay_the_callers(G):
     a, _ = _pair(4096, 4096, 8, torch.bfloat16)
     xs = [torch.randn(256, 4096, device="cuda", dtype=torch.bfloat16) for _ in range(4)]
