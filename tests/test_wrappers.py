@@ -8,6 +8,7 @@ CUDA: ``tests/test_factor_graphs.py`` checks checkpointing where the r × r kern
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import pytest
@@ -86,7 +87,9 @@ def _ddp_worker(rank: int, world: int, init: str, out: str) -> None:
     # loopback: gloo otherwise binds to the address the host name resolves to, which a container
     # may not have
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
+    # a rank that cannot reach the other fails in a minute rather than hanging the test run
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=world,
+                            timeout=datetime.timedelta(seconds=60))
     torch.set_num_threads(1)
     m = DDP(mlp())
     x = torch.randn(16, 20, dtype=F64, generator=torch.Generator().manual_seed(1))
