@@ -47,3 +47,36 @@ def test_step_cost_rows_and_figure():
     fig = F.step_cost_bars(df, "en")
     assert len(fig.data[0].y) == 5  # the dense route is left to the caption
     assert sorted(fig.data[0].y) == sorted(df.ms_per_step[df.method != "hra_dense"])
+
+
+def test_step_cost_times_each_step_warm_and_turns_the_order(monkeypatch):
+    """Each timed step follows an untimed one of the same method (the dense route excepted), the
+    round's first method turns, and the reported figure is the fastest timed step of each method."""
+    calls = []  # the method of every step run, in order
+    clock = iter(range(10_000))
+
+    def fake_make_step(model, x, train):
+        name = fake_make_step.names.pop(0)
+
+        def step():
+            calls.append(name)
+
+        return step
+
+    fake_make_step.names = ["frozen", *overview.COMPARED, "hra_dense"]
+    monkeypatch.setattr(overview, "_make_step", fake_make_step)
+    monkeypatch.setattr(overview.time, "perf_counter", lambda: float(next(clock)))
+    reps = 8
+    df = overview.step_cost(24, 16, r=2, oft_block=8, n_tokens=4, reps=reps)
+    names = ["frozen", *overview.COMPARED, "hra_dense"]
+    expected = list(names)  # the warm-up
+    for rep in range(reps):
+        k = rep % len(names)
+        for m in names[k:] + names[:k]:
+            if m == "hra_dense":
+                expected += [m] if rep < overview.DENSE_REPS else []
+            else:  # an untimed step, then the timed one
+                expected += [m, m]
+    assert calls == expected
+    # the fake clock advances one tick per read: every timed step lasts 1 ms-tick
+    assert (df.ms_per_step == 1e3).all()
