@@ -28,6 +28,17 @@ def naive_h(U: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(H)
 
 
+def naive_h_autograd(U: torch.Tensor) -> torch.Tensor:
+    """H_1 … H_r from the definition in float64 torch ops, differentiable in U: the reference that
+    gradients are checked against (independent of the engine's WY form and kernels)."""
+    U = U.double()
+    Un = U / U.norm(dim=0, keepdim=True)
+    H = torch.eye(U.shape[0], dtype=torch.float64, device=U.device)
+    for i in range(U.shape[1]):
+        H = H - 2.0 * (H @ Un[:, i : i + 1]) @ Un[:, i : i + 1].T  # H (I − 2 û ûᵀ)
+    return H
+
+
 def naive_h_orthonormal(U: torch.Tensor) -> torch.Tensor:
     """λ = ∞: I − 2QQᵀ with Q from a float64 SVD of U (any orthonormal basis of span U)."""
     A = U.detach().double().cpu().numpy()

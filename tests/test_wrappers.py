@@ -1,7 +1,8 @@
 """An adapted model inside the wrappers people train with: activation checkpointing
 (``torch.utils.checkpoint``, both implementations) and ``DistributedDataParallel`` (gloo, two CPU
 processes). Each run's gradients are checked against autograd through the dense float64 model
-W' = W H, with H the naive product of the reflections (not the layer's own code).
+W' = W H, with H the naive product of the reflections (``test_adapters.naive_h_autograd``, not the
+layer's own code).
 
 CUDA: ``tests/test_factor_graphs.py`` checks checkpointing where the r × r kernels replay from graphs.
 """
@@ -14,21 +15,13 @@ import os
 import pytest
 import torch
 import torch.nn.functional as F
+from test_adapters import naive_h_autograd
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from hra_viz import adapt
 
 F64 = torch.float64
-
-
-def naive_h(U: torch.Tensor) -> torch.Tensor:
-    """H = ∏ (I − 2 u uᵀ / ‖u‖²), one reflection at a time, in float64."""
-    H = torch.eye(U.shape[0], dtype=F64)
-    for i in range(U.shape[1]):
-        u = U[:, i : i + 1]
-        H = H @ (torch.eye(U.shape[0], dtype=F64) - 2 * (u @ u.t()) / (u.t() @ u))
-    return H
 
 
 def mlp() -> nn.Module:
@@ -44,7 +37,7 @@ def dense_reference(m: nn.Module, x: torch.Tensor):
     h = x
     for i, name in enumerate(("0", "2", "4")):
         base = m.get_submodule(name).base
-        h = F.linear(h, base.weight @ naive_h(us[name]), base.bias)
+        h = F.linear(h, base.weight @ naive_h_autograd(us[name]), base.bias)
         if i < 2:
             h = torch.tanh(h)
     loss = h.square().mean()
