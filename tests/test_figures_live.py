@@ -85,3 +85,33 @@ def test_sweep_scatter_draws_seed_means_with_their_confidence_intervals():
     assert all(tr.error_y.array is None for tr in lines)
     assert not any(tr.mode == "markers" for tr in one.data)
     assert "95 % CI" in fig.layout.title.text and "95 % CI" not in one.layout.title.text
+
+
+def _panels_with_a_trace(fig) -> set[str]:
+    return {tr.xaxis or "x" for tr in fig.data}
+
+
+def _panels(fig) -> set[str]:
+    return {k.replace("axis", "") for k in fig.layout.to_plotly_json() if k.startswith("xaxis")}
+
+
+def test_curves_before_the_first_point_draw_every_panel(runs):
+    """plotly.js draws no axes in a subplot without a trace: before Play, the live figures showed the
+    first panel's axes and only the titles of the others. Each panel now holds a trace (empty, no
+    legend), and the first real point replaces them."""
+    import pandas as pd
+
+    from hra_viz.views import real_model as RV
+
+    empty = live.history_frame({})
+    assert empty.empty
+    fig = F.live_curves(empty, "en", steps=300)
+    assert _panels_with_a_trace(fig) == _panels(fig) == {"x", "x2", "x3"}
+    assert all(len(tr.x) == 0 and tr.showlegend is False and tr.meta == "empty-panel" for tr in fig.data)
+    assert not F.refresh_live_curves(fig, live.history_frame(runs))  # rebuilt with the data
+    cols = ["method", "step", "loss", "evaluated", *RV.CURVES]
+    fig = RV.curves_figure(pd.DataFrame(columns=cols), 0.9, "ja", steps=200)
+    assert _panels_with_a_trace(fig) == {"x", "x2", "x3", "x4", "x5"}
+    full = F.live_curves(live.history_frame(runs), "en")
+    assert all(len(tr.x) > 0 for tr in full.data if tr.xaxis in (None, "x"))  # none added with data
+    assert len(full.data) == 2 * 3

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from hra_viz.text import t
 from hra_viz.training.real.run import RealRun
-from hra_viz.views.figures.style import METHOD_COLORS, _base, _name
+from hra_viz.views.figures.style import METHOD_COLORS, _base, _name, show_empty_panels
 
 __all__ = [
     "short_name",
@@ -141,6 +141,7 @@ def pca_maps(runs: dict[str, RealRun]) -> tuple[np.ndarray, dict[str, np.ndarray
 def curves_figure(hist: pd.DataFrame, baseline_acc: float, lang: str, steps: int | None = None) -> go.Figure:
     """Loss, test accuracy and the three retention numbers against the step, one colour per method."""
     fig = make_subplots(rows=2, cols=3, horizontal_spacing=0.07, vertical_spacing=0.16,
+                        specs=[[{}, {}, {}], [{}, {}, None]],  # the legend takes the sixth cell
                         subplot_titles=[t(k, lang) for k in _CURVE_TITLES])
     cells = [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]
     for m, g in hist.groupby("method", sort=False):
@@ -152,6 +153,8 @@ def curves_figure(hist: pd.DataFrame, baseline_acc: float, lang: str, steps: int
                 x=frame["step"], y=frame[col], mode="lines+markers" if len(frame) < 3 else "lines",
                 name=name, legendgroup=str(m), showlegend=i == 0, line=dict(color=color, width=2),
                 hovertemplate=f"{name} · step %{{x}}: %{{y:.4f}}<extra></extra>"), r, c)
+    if not fig.data:  # no history yet: the panels' axes and ranges, before the first point
+        show_empty_panels(fig, cells)
     if math.isfinite(baseline_acc):
         fig.add_hline(y=baseline_acc, line=dict(color="#555555", dash="dot", width=1), row=1, col=2,
                       annotation_text=t("real.fig.baseline", lang), annotation_position="bottom right")

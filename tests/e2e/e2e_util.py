@@ -228,7 +228,12 @@ CHARTS_JS = """
   // drawn trace content: a path with a non-trivial outline, a heatmap image, a marker or a text label
   const drawn = Array.from(el.querySelectorAll('.trace path, .trace image, .trace text, image, .textpoint'))
     .filter(n => n.tagName !== 'path' || (n.getAttribute('d') || '').length > 4).length;
-  return {plot: true, traces: (el._fullData || []).length, svg: !!svg, w: r.width, h: r.height,
+  // traces with data, not the invisible ones that keep an empty panel's axes (style.show_empty_panels)
+  const traces = (el._fullData || []).filter(t => t.meta !== 'empty-panel').length;
+  // x axes the figure declares (and does not hide) that plotly did not draw: a subplot without a trace
+  const lay = el.layout || {}, full = el._fullLayout || {};
+  const bare = Object.keys(lay).filter(k => /^xaxis\\d*$/.test(k) && lay[k].visible !== false && !full[k]);
+  return {plot: true, traces, svg: !!svg, w: r.width, h: r.height, bare,
           svgNodes: el.querySelectorAll('.main-svg *').length, canvases: canvases.length, drawn};
 })
 """

@@ -31,6 +31,7 @@ def _check_charts(page) -> int:
         assert c["plot"] and c["svg"], (i, c)
         assert c["w"] > 50 and c["h"] > 50, (i, c)
         assert c["svgNodes"] > 20, (i, c)  # axes, gridlines, titles
+        assert c["bare"] == [], f"chart {i}: subplots drawn without axes (no trace in them): {c}"
         if c["traces"]:
             assert c["drawn"] > 0 or c["canvases"] > 0, f"chart {i} has {c['traces']} traces, none drawn: {c}"
     return len(info)

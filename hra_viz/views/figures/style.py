@@ -60,6 +60,16 @@ def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
+def show_empty_panels(fig: go.Figure, cells) -> go.Figure:
+    """Give each (row, col) subplot in ``cells`` an invisible, empty trace. plotly.js draws no axes
+    for a subplot that holds no trace, so a live figure before its first point (no history yet)
+    showed its first panel's axes and only the titles of the others."""
+    for r, c in cells:
+        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", showlegend=False, hoverinfo="skip",
+                                 meta="empty-panel"), r, c)
+    return fig
+
+
 def to_html(fig: go.Figure) -> str:
     """Self-contained HTML (plotly.js inlined) that opens offline."""
     return fig.to_html(include_plotlyjs=True, full_html=True)
