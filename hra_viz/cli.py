@@ -285,7 +285,7 @@ def _pilot(args) -> int:
 
 def _print_pilot(res: dict, lang: str) -> None:
     from hra_viz.text import t
-    from hra_viz.views.pilot import fmt_value, verdict_lines
+    from hra_viz.views.pilot import fmt_value, metric_name, verdict_lines
 
     s = res["setup"]
     print(f"\n{s['task']}, r = {s['r']}, {s['steps']} steps, seeds {s['seeds']}, {s['device']}, "
@@ -295,7 +295,7 @@ def _print_pilot(res: dict, lang: str) -> None:
         for metric in res["metrics"]:
             lo, hi = (fmt_value(metric, v) for v in e[metric]["ci95"])
             mean = fmt_value(metric, e[metric]["mean"])
-            cells.append(f"{t(f'pilot.metric.{metric}', lang)} {mean} [{lo}, {hi}]")
+            cells.append(f"{metric_name(metric, lang, s['task'])} {mean} [{lo}, {hi}]")
         print(f"  {t(f'method.{m}', lang)}: " + "; ".join(cells))
     print(t("verdict.rule", lang, k=len(s["seeds"])))
     for _, _, _, text in verdict_lines(res, lang):

@@ -99,7 +99,7 @@ def claim_kept():
     for key, vals, kind in pilot_views.home_statements(home):
         if "m" in vals:
             vals = {**vals, "m": t(f"method.{vals['m']}", lang),
-                    "metric": t(f"pilot.metric.{vals['metric']}", lang)}
+                    "metric": pilot_views.metric_name(vals["metric"], lang, hs.get("task", ""))}
         show = {"warning": st.warning, "info": st.info, "success": st.success}[kind]
         show(t(key, lang, **vals), icon="⚖️")
     versions = hs.get("versions") or {}

@@ -81,6 +81,8 @@ def sec_results():
     st.plotly_chart(fig_results, width="stretch", key="fig_pilot_results")
     st.plotly_chart(fig_costs, width="stretch", key="fig_pilot_costs")
     st.dataframe(pilot_views.results_table(pilot, lang), hide_index=True, width="stretch")
+    if "drift" in pilot["metrics"]:
+        st.caption(pilot_views.drift_note(pilot, lang))
 
 
 def sec_report():

@@ -4,6 +4,7 @@ Pilots are built from constructed per-seed results (``summarize_pilot``), so eac
 """
 
 import re
+from html import escape
 from html.parser import HTMLParser
 
 import numpy as np
@@ -223,3 +224,31 @@ def test_home_statements_follow_the_verdict_rule():
     assert keys[-1] == "home.loses.conflict"
     for key, vals, _ in st:
         t(key, "en", **vals) and t(key, "ja", **vals)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_drift_is_named_by_how_the_task_measures_it(lang):
+    """Drift is the outputs' KL on the digit tasks and 1 − Spearman ρ on the real model: the pilot's
+    figures, table and report name the one the pilot used and explain it once. The figure titles were one
+    long sentence covering both, which ran over the next panel's title (seen in the browser)."""
+    from hra_viz.training.real_pilot import REAL_TASK
+    from hra_viz.views import figures as F
+    from hra_viz.views.pilot import drift_note, metric_name, results_table
+
+    real = _pilot({"hra": BASE, "lora": BASE}, task=REAL_TASK)
+    for pilot, word, other in ((WIN, "KL", "Spearman"), (real, "Spearman", "KL")):
+        name = metric_name("drift", lang, pilot["setup"]["task"])
+        assert word in name and other not in name
+        titles = [a.text for a in F.pilot_results(pilot, lang).layout.annotations]
+        assert name in titles
+        assert name in results_table(pilot, lang).columns
+        html = build_report(pilot, lang)
+        assert html.count(name) >= 2 and escape(drift_note(pilot, lang)) in html  # results and stability
+        assert word in drift_note(pilot, lang) and other not in drift_note(pilot, lang)
+    # three panels side by side: each title must fit a third of the figure
+    for pilot in (WIN, real):
+        for fig in (F.pilot_results(pilot, lang), F.pilot_diffs(pilot, lang), F.pilot_costs(pilot, lang)):
+            for a in fig.layout.annotations:
+                width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in a.text)  # CJK glyphs are double width
+                assert width <= 40, a.text
+    assert metric_name("drift", lang) == t("pilot.metric.drift", lang)  # no task: just the word

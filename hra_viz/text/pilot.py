@@ -7,7 +7,16 @@ STRINGS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- metrics
     "pilot.metric.target_acc": {"en": "target accuracy", "ja": "ターゲット精度"},
     "pilot.metric.retention": {"en": "retention", "ja": "知識保持率"},
-    "pilot.metric.drift": {"en": "drift from the base model (toy tasks: KL of the outputs; real model: 1 − Spearman ρ of probe similarities)", "ja": "ベースモデルからのずれ（小規模タスク：出力の KL、実モデル：プローブ文類似度の 1 − Spearman ρ）"},
+    "pilot.metric.drift": {"en": "drift from the base model", "ja": "ベースモデルからのずれ"},
+    # drift as each kind of task measures it (``views.pilot.metric_name``): short, for axis titles and columns
+    "pilot.metric.drift_kl": {"en": "drift (KL of the outputs)", "ja": "ずれ（出力の KL）"},
+    "pilot.metric.drift_rho": {"en": "drift (1 − Spearman ρ)", "ja": "ずれ（1 − Spearman ρ）"},
+    "pilot.drift.how_kl": {
+        "en": "Drift: the mean KL(p_base ‖ p_adapted) between the base and the adapted model's output probabilities on the source task's test inputs, in nats. 0 means unchanged; lower is better.",
+        "ja": "ずれ：元タスクのテスト入力に対する、ベースモデルと適応後モデルの出力確率の平均 KL(p_base ‖ p_adapted)（単位 nat）です。0 は変化なしを意味し、低いほど良い値です。"},
+    "pilot.drift.how_rho": {
+        "en": "Drift: 1 − Spearman ρ between the base and the adapted model's pairwise similarities of the probe sentences. 0 means the model orders every pair as before; lower is better.",
+        "ja": "ずれ：プローブ文どうしの類似度について、ベースモデルと適応後モデルの間の 1 − Spearman ρ です。0 はすべての組の順序が元のままであることを意味し、低いほど良い値です。"},
     "pilot.metric.step_time_s": {"en": "step time", "ja": "1 ステップの時間"},
     "pilot.metric.peak_mem_mb": {"en": "peak memory", "ja": "ピークメモリ"},
     "pilot.metric.trainable_params": {"en": "trainable parameters", "ja": "学習パラメータ数"},

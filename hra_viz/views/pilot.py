@@ -19,6 +19,7 @@ import pandas as pd
 from hra_viz.text import t
 from hra_viz.training import stats as S
 from hra_viz.training.pilot import load_pilot, run_pilot
+from hra_viz.training.real_pilot import REAL_TASK
 
 __all__ = [
     "HOME_PILOT",
@@ -33,6 +34,8 @@ __all__ = [
     "fmt_gap",
     "fmt_signed",
     "fmt_p",
+    "metric_name",
+    "drift_note",
     "verdict_sentence",
     "verdict_lines",
     "seed_bands",
@@ -166,6 +169,23 @@ def fmt_p(p, relation: bool = False) -> str:
     return f"= {p:.3f}" if relation else f"{p:.3f}"
 
 
+def metric_name(metric: str, lang: str, task: str = "") -> str:
+    """A pilot metric's name in ``lang``. Drift says how ``task`` measures it: the KL of the outputs on
+    the digit tasks, 1 − Spearman ρ of the probe similarities on the real model (no task: just "drift")."""
+    if metric == "drift" and task:
+        return t("pilot.metric.drift_rho" if task == REAL_TASK else "pilot.metric.drift_kl", lang)
+    return t(f"pilot.metric.{metric}", lang)
+
+
+def drift_note(pilot: dict, lang: str) -> str:
+    """How the pilot's task measures drift, in one sentence for a caption."""
+    return t("pilot.drift.how_rho" if _task(pilot) == REAL_TASK else "pilot.drift.how_kl", lang)
+
+
+def _task(pilot: dict) -> str:
+    return str(pilot.get("setup", {}).get("task", ""))
+
+
 def verdict_sentence(pilot: dict, pair: str, metric: str, lang: str) -> tuple[str, str]:
     """(verdict code, sentence) for ``paired[pair][metric]`` in ``lang``."""
     a, b = pair.split("-", 1)
@@ -175,7 +195,7 @@ def verdict_sentence(pilot: dict, pair: str, metric: str, lang: str) -> tuple[st
     text = t(
         f"verdict.{code}",
         lang,
-        metric=t(f"pilot.metric.{metric}", lang),
+        metric=metric_name(metric, lang, _task(pilot)),
         a=t(f"method.{a}", lang),
         b=t(f"method.{b}", lang),
         gap=fmt_gap(metric, p["mean"], lang),
@@ -381,6 +401,7 @@ def results_table(pilot: dict, lang: str) -> pd.DataFrame:
         row[t("pilot.metric.trainable_params", lang)] = params
         for metric in pilot["metrics"]:
             lo, hi = (fmt_value(metric, v) for v in e[metric]["ci95"])
-            row[t(f"pilot.metric.{metric}", lang)] = f"{fmt_value(metric, e[metric]['mean'])} [{lo}, {hi}]"
+            mean = fmt_value(metric, e[metric]["mean"])
+            row[metric_name(metric, lang, _task(pilot))] = f"{mean} [{lo}, {hi}]"
         rows.append(row)
     return pd.DataFrame(rows)

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from hra_viz.text import t
 from hra_viz.views.figures.pilot import pilot_costs, pilot_diffs, pilot_results
-from hra_viz.views.pilot import fmt_p, fmt_signed, fmt_value, verdict_lines
+from hra_viz.views.pilot import drift_note, fmt_p, fmt_signed, fmt_value, metric_name, verdict_lines
 
 __all__ = ["build_report", "report_filename"]
 
@@ -32,6 +32,7 @@ main { max-width: 780px; margin: 0 auto; padding: 28px 36px 40px; background: #f
 h1 { font-size: 1.55em; margin: 0 0 4px; }
 h2 { font-size: 1.2em; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 2px solid var(--hra); }
 .sub { color: var(--muted); margin: 0 0 14px; }
+.note { color: var(--muted); font-size: 0.86em; margin: -6px 0 14px; }
 .short { border-left: 5px solid var(--hra); background: #eef5fb; padding: 10px 16px; margin: 14px 0; }
 .short ul, .verdict ul { margin: 6px 0; padding-left: 20px; }
 li.better { color: #0b6b2f; } li.worse { color: #a4370a; }
@@ -221,13 +222,14 @@ def build_report(pilot: dict, lang: str = "en") -> str:
             rows.append(
                 [
                     (name[m], False),
-                    (t(f"pilot.metric.{metric}", lang), False),
+                    (metric_name(metric, lang, task), False),
                     (fmt_value(metric, e["mean"]), True),
                     (_ci(metric, e["ci95"]), True),
                     (" ".join(fmt_value(metric, v) for v in e["values"]), False),
                 ]
             )
     parts.append(_table(head, rows))
+    parts.append(f'<p class="note">{_e(drift_note(pilot, lang))}</p>')
     if pilot["paired"]:
         parts.append(f"<h2>3 · {_e(t('report.paired.title', lang))}</h2>")
         parts.append(f"<p>{_e(t('report.paired.text', lang, a=name[a]))}</p>")
@@ -249,7 +251,7 @@ def build_report(pilot: dict, lang: str = "en") -> str:
                 rows.append(
                     [
                         (f"{name[pa]} − {name[pb]}", False),
-                        (t(f"pilot.metric.{metric}", lang), False),
+                        (metric_name(metric, lang, task), False),
                         (fmt_signed(metric, p["mean"]), True),
                         (ci, True),
                         (fmt_p(p["p_value"]), True),
@@ -299,7 +301,7 @@ def build_report(pilot: dict, lang: str = "en") -> str:
     parts.append(f"<h2>{n + 1} · {_e(t('report.stability.title', lang))}</h2>")
     parts.append(f"<p>{_e(t('report.stability.text', lang))}</p>")
     head = [t("report.col.method", lang)] + [
-        f"{t(f'pilot.metric.{x}', lang)} · {t('report.col.std', lang)}"
+        f"{metric_name(x, lang, task)} · {t('report.col.std', lang)}"
         for x in ("target_acc", "retention", "drift")
     ]
     rows = [

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from hra_viz.text import t
 from hra_viz.views.figures.style import METHOD_COLORS, _base, _name
+from hra_viz.views.pilot import metric_name
 
 __all__ = ["SCALE", "pilot_results", "pilot_diffs", "pilot_costs", "accuracy_ci_bars"]
 
@@ -38,17 +39,17 @@ def _err(mean: float, ci: list, f: float) -> tuple[float, float]:
     return (hi - mean) * f, (mean - lo) * f
 
 
-def _metric_title(metric: str, lang: str) -> str:
+def _metric_title(metric: str, lang: str, task: str = "") -> str:
     f, unit = SCALE.get(metric, (1.0, ""))
-    name = t(f"pilot.metric.{metric}", lang)
+    name = metric_name(metric, lang, task)
     return f"{name} ({unit})" if unit else name
 
 
-def _diff_title(metric: str, lang: str) -> str:
+def _diff_title(metric: str, lang: str, task: str = "") -> str:
     """Differences of accuracies are in points, not %."""
     if SCALE.get(metric, (1.0, ""))[1] == "%":
-        return f"{t(f'pilot.metric.{metric}', lang)} ({t('pilot.unit.pts', lang, v='').strip()})"
-    return _metric_title(metric, lang)
+        return f"{metric_name(metric, lang, task)} ({t('pilot.unit.pts', lang, v='').strip()})"
+    return _metric_title(metric, lang, task)
 
 
 def _strip(fig, row, col, xs, entry: dict, f: float, color: str, name: str, seeds, show: bool, lang: str):
@@ -98,7 +99,7 @@ def _method_panels(pilot: dict, metrics: list[str], title: str, lang: str, heigh
         rows=1,
         cols=len(metrics),
         horizontal_spacing=0.09,
-        subplot_titles=[_metric_title(m, lang) for m in metrics],
+        subplot_titles=[_metric_title(m, lang, pilot["setup"].get("task", "")) for m in metrics],
     )
     for c, metric in enumerate(metrics, 1):
         f = SCALE.get(metric, (1.0, ""))[0]
@@ -147,7 +148,7 @@ def pilot_diffs(pilot: dict, lang: str, metrics=("target_acc", "retention")) -> 
         rows=1,
         cols=len(metrics),
         horizontal_spacing=0.1,
-        subplot_titles=[_diff_title(m, lang) for m in metrics],
+        subplot_titles=[_diff_title(m, lang, pilot["setup"].get("task", "")) for m in metrics],
     )
     for c, metric in enumerate(metrics, 1):
         f = SCALE.get(metric, (1.0, ""))[0]
