@@ -39,6 +39,6 @@ with st.sidebar:
     ui.control("present")
     st.divider()
 
-ui.presentation_css()
+ui.page_css()
 ui.show_url_warnings()
 page.run()

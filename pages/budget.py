@@ -136,9 +136,10 @@ def sec_explain():
         t("cost.explain.compute", lang, fast=fl["fast"], pct=100 * fl["fast"] / fl["frozen"],
           frozen=fl["frozen"], build=fl["materialise"], tokens=tokens, x=fl["materialise"] / fl["fast"])
     )
-    st.latex(
-        r"\text{HRA: } r\,d_{in}\qquad \text{LoRA: } r\,(d_{in}+d_{out})\qquad "
-        r"x \mapsto x + ((x\hat U)\Gamma^\top)\hat U^\top:\ \approx 4 N d_{in} r"
+    ui.formula(
+        r"\text{HRA: } r\,d_{in}",
+        r"\text{LoRA: } r\,(d_{in}+d_{out})",
+        r"x \mapsto x + ((x\hat U)\Gamma^\top)\hat U^\top:\ \approx 4 N d_{in} r",
     )
 
 

@@ -32,9 +32,10 @@ n_runs = len(live.chain_cells(task, rmax, lams)) * len(seeds)
 
 st.title(t("chain.title", lang))
 st.markdown(t("chain.intro", lang))
-st.latex(
-    r"\text{HRA}: r\,d_{in}\qquad \text{LoRA}(r/2): \tfrac r2(d_{in}+d_{out})"
-    r"\qquad \text{OFT}(b = 2r): d_{in}\tfrac{2r-1}{2}"
+ui.formula(
+    r"\text{HRA}: r\,d_{in}",
+    r"\text{LoRA}(r/2): \tfrac r2(d_{in}+d_{out})",
+    r"\text{OFT}(b = 2r): d_{in}\tfrac{2r-1}{2}",
 )
 st.caption(t("chain.matched", lang))
 if rmax > live.max_rank(task):
@@ -123,7 +124,7 @@ def sec_numbers():
 
 def sec_plot():
     st.markdown(t("chain.read", lang))
-    st.latex(r"\lVert H - I\rVert_2 \le 2,\qquad \operatorname{rank}(H - I) \le r")
+    ui.formula(r"\lVert H - I\rVert_2 \le 2,", r"\operatorname{rank}(H - I) \le r")
     st.plotly_chart(fig, width="stretch", key="fig_chain")
 
 

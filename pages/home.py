@@ -64,18 +64,22 @@ def claim_params():
             delta_color="off",
             delta_arrow="off",
         )
-    st.latex(
-        r"\text{HRA}: r\,d_{in} \quad \text{LoRA}: r\,(d_{in}+d_{out}) \quad "
-        r"\text{OFT}: \tfrac{d_{in}}{b}\cdot\tfrac{b(b-1)}{2} \quad \text{full}: d_{in}d_{out}+d_{out}"
+    ui.formula(
+        r"\text{HRA}: r\,d_{in}",
+        r"\text{LoRA}: r\,(d_{in}+d_{out})",
+        r"\text{OFT}: \tfrac{d_{in}}{b}\cdot\tfrac{b(b-1)}{2}",
+        ui.word("fml.full") + r": d_{in}d_{out}+d_{out}",
+        sep=r"\quad",
     )
     st.plotly_chart(fig_params, width="stretch", key="fig_params")
 
 
 def claim_kept():
     st.markdown(t("home.kept.text", lang, d=SPEC_D, r=R))
-    st.latex(
-        r"W' = W H,\quad H^\top H = I \;\Rightarrow\; \sigma_i(W H) = \sigma_i(W),\;"
-        r"\angle(w_j H, w_k H) = \angle(w_j, w_k)"
+    ui.formula(
+        (r"W' = W H,\quad H^\top H = I \;\Rightarrow", r"\sigma_i(W H) = \sigma_i(W),"),
+        r"\angle(w_j H, w_k H) = \angle(w_j, w_k)",
+        sep=r"\;",
     )
     c = st.columns(4)
     for col, m in zip(c, overview.COMPARED, strict=True):
@@ -83,7 +87,7 @@ def claim_kept():
     st.plotly_chart(fig_spec, width="stretch", key="fig_spectrum")
     hs = home["setup"]
     st.markdown(t("pilot.home.acc.text", lang, k=len(hs["seeds"]), steps=hs["steps"], r=hs["r"]))
-    st.latex(r"\text{retention} = \frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)}")
+    st.latex(ui.word("fml.retention") + " = " + ui.RETENTION)
     c = st.columns(4)
     for col, m in zip(c, overview.COMPARED, strict=True):
         col.metric(
@@ -120,10 +124,10 @@ def claim_cost():
         st.warning(t("home.cost.loses", lang, ratio=ratio), icon="⚖️")
     else:
         st.success(t("home.cost.par", lang, ratio=ratio))
-    st.latex(
-        r"\text{HRA}: (x \hat U \Gamma^\top)(W \hat U)^\top"
-        r"\;\approx 2 N r (d_{in} + d_{out}) + 2 r\, d_{in} d_{out}"
-        r"\qquad \text{LoRA}: (x A^\top) B^\top \;\approx 2 N r (d_{in} + d_{out})"
+    ui.formula(
+        (r"\text{HRA}: (x \hat U \Gamma^\top)(W \hat U)^\top",
+         r"\approx 2 N r (d_{in} + d_{out}) + 2 r\, d_{in} d_{out}"),
+        r"\text{LoRA}: (x A^\top) B^\top \;\approx 2 N r (d_{in} + d_{out})",
     )
     st.plotly_chart(fig_cost, width="stretch", key="fig_cost")
     dense = _val(cost, "hra_dense", "ms_per_step")

@@ -73,9 +73,12 @@ NORM_COLS = ("‖I − ÛᵀÛ‖_F", "‖H − I‖_F", "‖H − I‖₂")
 
 def sec_table():
     st.markdown(t("insp.table.text", lang))
-    st.latex(
-        r"W H - W = W(H - I),\quad H - I = \hat U\Gamma\hat U^\top,\quad"
-        r"\lVert H - I\rVert_2 \le 2,\quad H(u_{2k-1})H(u_{2k}) = R_{\mathrm{plane}}(2\theta_k)"
+    ui.formula(
+        r"W H - W = W(H - I),",
+        r"H - I = \hat U\Gamma\hat U^\top,",
+        r"\lVert H - I\rVert_2 \le 2,",
+        r"H(u_{2k-1})H(u_{2k}) = R_{\mathrm{plane}}(2\theta_k)",
+        sep=r"\quad",
     )
     shown = table.drop(columns=["mean_pair_angle_deg"]).rename(
         columns={
@@ -118,8 +121,8 @@ def sec_gram():
     module = _module()
     row = table[table.module == module].iloc[0]
     st.markdown(t("insp.gram.text", lang))
-    st.latex(r"(\hat U^\top\hat U)_{ij} = \cos\angle(u_i, u_j),\qquad"
-             r"\Gamma = -\big(\tfrac12 I + \operatorname{striu}(\hat U^\top\hat U)\big)^{-1}")
+    ui.formula(r"(\hat U^\top\hat U)_{ij} = \cos\angle(u_i, u_j),",
+               r"\Gamma = -\big(\tfrac12 I + \operatorname{striu}(\hat U^\top\hat U)\big)^{-1}")
     m = st.columns(3)
     m[0].metric(t("insp.metric.orth", lang), f"{row.orth_fro:.4f}")
     m[1].metric(t("insp.metric.hfro", lang), f"{row.h_minus_i_fro:.4f}")

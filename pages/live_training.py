@@ -144,9 +144,10 @@ def _metrics_row() -> None:
 
 def _sec_curves(figs: dict, hist) -> None:
     st.markdown(t("train.curves.text", lang))
-    st.latex(
-        r"\text{retention} = \frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)},"
-        r"\qquad L = \mathrm{CE} + \lambda \sum_{\text{layers}} \lVert I - \hat U^\top \hat U\rVert_F^2"
+    ui.formula(
+        ui.word("fml.retention") + " = " + ui.RETENTION + ",",
+        r"L = \mathrm{CE} + \lambda \sum_{" + ui.word("fml.layers") + r"}"
+        r" \lVert I - \hat U^\top \hat U\rVert_F^2",
     )
     fig_c = _figure(
         "curves",
@@ -161,9 +162,9 @@ def _sec_gram(figs: dict, hist) -> None:
     grams = live.hra_grams(runs["hra"].model)
     off = live.max_offdiag(grams)
     st.markdown(t("train.gram.text", lang, r=r, off=off))
-    st.latex(
-        r"(\hat U^\top \hat U)_{ij} = \cos\angle(u_i, u_j),\qquad"
-        r"\text{penalty} = \lVert I - \hat U^\top\hat U\rVert_F^2"
+    ui.formula(
+        r"(\hat U^\top \hat U)_{ij} = \cos\angle(u_i, u_j),",
+        ui.word("fml.penalty") + r" = \lVert I - \hat U^\top\hat U\rVert_F^2",
     )
     pen = runs["hra"].history[-1].get("orth_penalty") if runs["hra"].history else None
     if pen is not None:

@@ -159,8 +159,9 @@ def _metrics_row() -> None:
 
 def _sec_curves(figs: dict) -> None:
     st.markdown(t("real.curves.text", lang, every=first_run.cfg.eval_every))
-    st.latex(r"\mathrm{retention}_{\cos} = \tfrac1n\sum_i \cos(e_i, e_i'),\quad "
-             r"\rho = \mathrm{Spearman}\big(\{e_i\cdot e_j\}_{i<j},\ \{e_i'\cdot e_j'\}_{i<j}\big)")
+    ui.formula(r"\mathrm{retention}_{\cos} = \tfrac1n\sum_i \cos(e_i, e_i'),",
+               r"\rho = \mathrm{Spearman}\big(\{e_i\cdot e_j\}_{i<j},\ \{e_i'\cdot e_j'\}_{i<j}\big)",
+               sep=r"\quad")
     fig = V.curves_figure(V.history_frame(runs), first_run.baseline["acc"], lang, steps=steps)
     st.plotly_chart(fig, width="stretch", key="fig_real_curves")
     figs["curves"] = fig

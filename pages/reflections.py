@@ -45,9 +45,10 @@ else:
 
 st.title(t("refl.title", lang))
 st.markdown(t("refl.intro", lang))
-st.latex(
-    r"H_i = I - 2\,\frac{u_i u_i^\top}{\lVert u_i\rVert^2},\qquad H = H_1 H_2 \cdots H_r,"
-    r"\qquad H x = H_1\big(H_2(\cdots H_r(x))\big)"
+ui.formula(
+    r"H_i = I - 2\,\frac{u_i u_i^\top}{\lVert u_i\rVert^2},",
+    r"H = H_1 H_2 \cdots H_r,",
+    r"H x = H_1\big(H_2(\cdots H_r(x))\big)",
 )
 
 
@@ -69,7 +70,7 @@ def sec_chain():
 
 
 def sec_pair():
-    st.latex(r"H(u_1)\,H(u_2) = R_{\mathrm{span}(u_1,u_2)}(2\theta),\qquad \theta = \angle(u_1, u_2)")
+    ui.formula(r"H(u_1)\,H(u_2) = R_{\mathrm{span}(u_1,u_2)}(2\theta),", r"\theta = \angle(u_1, u_2)")
     if pair is None:
         st.info(t("refl.pair.need_two", lang))
         return
@@ -94,7 +95,8 @@ def sec_orientation():
 
 def sec_preserved():
     st.markdown(t("refl.keep.text", lang))
-    st.latex(r"\lVert Hx\rVert = \lVert x\rVert,\quad \angle(Hx, Hy) = \angle(x, y),\quad H^\top H = I")
+    ui.formula(r"\lVert Hx\rVert = \lVert x\rVert,", r"\angle(Hx, Hy) = \angle(x, y),", r"H^\top H = I",
+               sep=r"\quad")
     c = st.columns(3)
     c[0].metric(t("refl.keep.len", lang), f"{pres['max_len_change']:.1e}")
     c[1].metric(t("refl.keep.angle", lang), f"{pres['max_angle_change_deg']:.1e}°")

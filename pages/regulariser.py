@@ -25,10 +25,11 @@ r, lams = key[1], key[4]  # r capped at the narrowest layer; λ ∈ {0, λ, 1e-2
 
 st.title(t("lam.title", lang))
 st.markdown(t("lam.intro", lang))
-st.latex(
-    r"L = \mathrm{CE} + \lambda \sum_{\text{layers}} \lVert I_r - \hat U^\top \hat U \rVert_F^2,"
-    r"\qquad \text{symmetric init: } \lVert I_r - \hat U^\top \hat U\rVert_F^2 = "
-    r"r + 8\sum_{k<l}\cos^2\angle(v_k, v_l) \ge r"
+ui.formula(
+    r"L = \mathrm{CE} + \lambda \sum_{" + ui.word("fml.layers") + r"}"
+    r" \lVert I_r - \hat U^\top \hat U \rVert_F^2,",
+    (ui.word("fml.sym_init") + r"\ \lVert I_r - \hat U^\top \hat U\rVert_F^2",
+     r"= r + 8\sum_{k<l}\cos^2\angle(v_k, v_l) \ge r"),
 )
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r, task=task))
@@ -97,9 +98,12 @@ def sec_infinity():
             c1=chain0.target_acc_end,
         )
     )
-    st.latex(
-        r"H_\infty = I - 2QQ^\top,\quad Q^\top Q = I_r:\quad H_\infty^2 = I,\ "
-        r"\lVert H_\infty - I\rVert_2 = 2,\ \det H_\infty = (-1)^r"
+    ui.formula(
+        r"H_\infty = I - 2QQ^\top,\quad Q^\top Q = I_r:",
+        r"H_\infty^2 = I,",
+        r"\lVert H_\infty - I\rVert_2 = 2,",
+        r"\det H_\infty = (-1)^r",
+        sep=r"\quad",
     )
     c = st.columns(3)
     c[0].metric("‖H − I‖₂ (λ = ∞)", f"{inf.h_minus_i_end:.6f}")

@@ -80,7 +80,7 @@ def sec_spectrum():
 
 def sec_delta():
     st.markdown(t("spec.delta.text", lang, r=r))
-    st.latex(r"\Delta W = W' - W = (W\hat U\Gamma)\,\hat U^\top,\qquad \operatorname{rank}\Delta W \le r")
+    ui.formula(r"\Delta W = W' - W = (W\hat U\Gamma)\,\hat U^\top,", r"\operatorname{rank}\Delta W \le r")
     c = st.columns(4)
     for col, m in zip(c, METHODS, strict=True):
         col.metric(t("spec.rank", lang, m=t(f"method.{m}", lang)), f"{int(row.loc[m, 'rank_delta_w'])}")
@@ -89,9 +89,9 @@ def sec_delta():
 
 def sec_energy():
     st.markdown(t("spec.energy.text", lang))
-    st.latex(
-        r"\mathrm{HE}(W) = \sum_{i<j} \lVert \hat w_i - \hat w_j \rVert^{-1},\qquad"
-        r"\hat w_i = w_i / \lVert w_i \rVert"
+    ui.formula(
+        r"\mathrm{HE}(W) = \sum_{i<j} \lVert \hat w_i - \hat w_j \rVert^{-1},",
+        r"\hat w_i = w_i / \lVert w_i \rVert",
     )
     c = st.columns(4)
     for col, m in zip(c, METHODS, strict=True):
@@ -107,9 +107,9 @@ def sec_energy():
 def sec_angles():
     pa, pr = rep["hra"][layer]["principal_deg"], rep["hra"][layer]["pair_deg"]
     st.markdown(t("spec.angles.text", lang, r=r))
-    st.latex(
-        r"\cos\theta_i = \sigma_i(Q_U^\top V_r),\qquad H(u_{2k-1})H(u_{2k}) = "
-        r"\text{rotation by } 2\angle(u_{2k-1}, u_{2k})"
+    ui.formula(
+        r"\cos\theta_i = \sigma_i(Q_U^\top V_r),",
+        r"H(u_{2k-1})H(u_{2k}) = R_{\mathrm{plane}}\big(2\angle(u_{2k-1}, u_{2k})\big)",
     )
     c = st.columns(3)
     c[0].metric(t("spec.m.principal", lang), f"{pa.min():.1f}° … {pa.max():.1f}°")

@@ -59,9 +59,9 @@ fig_h, fig_g, fig_sv, fig_l = _figures(d_in, r, d_out, seed, init, lang)
 
 def sec_equal():
     st.markdown(t("wy.equal.text", lang, d=d_in, r=r))
-    st.latex(
-        r"H = H_1 H_2\cdots H_r = I + \hat U\,\Gamma\,\hat U^\top,\qquad \hat U = "
-        r"\Big[\tfrac{u_1}{\lVert u_1\rVert},\dots,\tfrac{u_r}{\lVert u_r\rVert}\Big]"
+    ui.formula(
+        r"H = H_1 H_2\cdots H_r = I + \hat U\,\Gamma\,\hat U^\top,",
+        r"\hat U = \Big[\tfrac{u_1}{\lVert u_1\rVert},\dots,\tfrac{u_r}{\lVert u_r\rVert}\Big]",
     )
     c = st.columns(3)
     c[0].metric(t("wy.metric.wy_err", lang), f"{rep['wy_error']:.1e}")
@@ -72,10 +72,10 @@ def sec_equal():
 
 def sec_gamma():
     st.markdown(t("wy.gamma.text", lang))
-    st.latex(
-        r"\Gamma = -\Big(\tfrac12 I + \operatorname{striu}(\hat U^\top \hat U)\Big)^{-1},\qquad"
+    ui.formula(
+        r"\Gamma = -\Big(\tfrac12 I + \operatorname{striu}(\hat U^\top \hat U)\Big)^{-1},",
         r"\Gamma_k = \begin{bmatrix}\Gamma_{k-1} & -2\,\Gamma_{k-1}\hat U_{k-1}^\top \hat u_k\\"
-        r" 0 & -2\end{bmatrix}"
+        r" 0 & -2\end{bmatrix}",
     )
     c = st.columns(2)
     c[0].metric(t("wy.metric.gamma_err", lang), f"{rep['gamma_error']:.1e}")
@@ -85,9 +85,9 @@ def sec_gamma():
 
 def sec_rank():
     st.markdown(t("wy.rank.text", lang))
-    st.latex(
-        r"\operatorname{rank}(H - I) = \operatorname{rank}(\hat U\Gamma\hat U^\top) \le r,\qquad"
-        r" H v = v \;\text{ for } v \perp \operatorname{span}(U)"
+    ui.formula(
+        r"\operatorname{rank}(H - I) = \operatorname{rank}(\hat U\Gamma\hat U^\top) \le r,",
+        r"H v = v\quad (v \perp \operatorname{span}(U))",
     )
     c = st.columns(3)
     c[0].metric(
@@ -130,9 +130,9 @@ flops = wy_view.flop_table(TOKENS, d_in, d_out, r)
 
 def sec_cost():
     st.markdown(t("wy.cost.text", lang, n=TOKENS))
-    st.latex(
-        r"W\,(H_1\cdots H_r):\ O(d^2 r + d_{out} d^2)\qquad"
-        r" W + ((W\hat U)\Gamma)\hat U^\top:\ O(d_{out}\, d\, r)"
+    ui.formula(
+        r"W\,(H_1\cdots H_r):\ O(d^2 r + d_{out} d^2)",
+        r"W + ((W\hat U)\Gamma)\hat U^\top:\ O(d_{out}\, d\, r)",
     )
     last = timing.iloc[-1]
     c = st.columns(3)

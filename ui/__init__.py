@@ -286,13 +286,45 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 """
 
 
+# Every page: a display formula wider than its column wraps between KaTeX's top-level groups instead
+# of scrolling sideways with its end hidden (on a 1024-px screen with the sidebar open, 12 of the
+# app's formulas were cut). KaTeX splits a formula into groups after each top-level relation or
+# operator and at \allowbreak; ``formula`` puts each statement in one group, so it wraps between them.
+_BASE_CSS = """
+<style>
+.katex-display > .katex, .katex-display > .katex > .katex-html { white-space: normal; }
+.katex-display > .katex > .katex-html > .base { margin: 0.12em 0; }
+</style>
+"""
+
+
+def formula(*parts: str | tuple[str, ...], sep: str = r"\qquad") -> None:
+    """A display formula made of separate statements, ``sep`` between them: on a narrow column it
+    wraps between them (and only there: each part is one TeX group, which KaTeX does not break)
+    instead of scrolling. A tuple is one statement that may also wrap between its pieces (a thin space
+    apart), e.g. before its "="."""
+
+    def group(p) -> str:
+        return "{" + p + "}" if isinstance(p, str) else r"\;\allowbreak ".join(map(group, p))
+
+    st.latex((sep + r"\allowbreak ").join(map(group, parts)))
+
+
+RETENTION = r"\frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)}"  # the toy tasks'
+
+
+def word(key: str) -> str:
+    """A word inside a formula, in the page's language: ``\\text{…}`` of ``t(key)``."""
+    return r"\text{" + t(key, lang()) + "}"
+
+
+def page_css() -> None:
+    """The app's own CSS for every page (wrapping formulas), and presentation mode's when it is on."""
+    st.html(_BASE_CSS + (_PRESENT_CSS if presenting() else ""))
+
+
 def presenting() -> bool:
     return bool(st.session_state.get("present", False))
-
-
-def presentation_css() -> None:
-    if presenting():
-        st.html(_PRESENT_CSS)
 
 
 def _leave_presentation() -> None:

@@ -61,6 +61,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig.lam.target": {"en": "target accuracy", "ja": "ターゲット精度"},
     # live figures
     "fig.live.title": {"en": "Live training", "ja": "リアルタイム学習"},
+    # words inside the pages' formulas (``ui.word``): plain text, no TeX
+    "fml.retention": {"en": "retention", "ja": "知識保持率"},
+    "fml.layers": {"en": "layers", "ja": "層"},
+    "fml.penalty": {"en": "penalty", "ja": "ペナルティ"},
+    "fml.full": {"en": "full", "ja": "全パラメータ学習"},
+    "fml.sym_init": {"en": "symmetric init:", "ja": "対称初期化："},
     "fig.live.loss": {"en": "loss (log)", "ja": "損失（対数）"},
     "fig.live.target": {"en": "target accuracy", "ja": "ターゲット精度"},
     "fig.live.retention": {"en": "retention (source accuracy / base)", "ja": "知識保持率（元タスク精度 / ベース）"},

@@ -239,6 +239,15 @@ CHARTS_JS = """
 """
 
 
+def clipped_formulas(page, slack_px: int = 4) -> list[str]:
+    """The display formulas wider than their column (they scroll sideways, their end hidden)."""
+    return page.evaluate(
+        """(slack) => Array.from(document.querySelectorAll('.katex-display'))
+             .filter(k => k.scrollWidth > k.clientWidth + slack).map(k => k.textContent.slice(0, 60))""",
+        slack_px,
+    )
+
+
 def charts(page) -> list[dict]:
     return page.evaluate(CHARTS_JS)
 

@@ -6,6 +6,7 @@ from e2e_util import (
     KANA_KANJI,
     app_pages,
     charts,
+    clipped_formulas,
     dialogs,
     exceptions,
     goto,
@@ -50,7 +51,12 @@ def test_page_renders(page, base_url, name, path, lang):
         assert len(KANA_KANJI.findall(text)) > 20, text[:300]
     else:
         assert len(KANA_KANJI.findall(text)) < 5, text[:300]
+    assert clipped_formulas(page) == []
     screenshot(page, f"{name}-{lang}")
+    if lang == "ja":  # a 1024-px screen (a classroom projector) with the sidebar open: formulas wrap
+        page.set_viewport_size({"width": 1024, "height": 900})
+        page.wait_for_timeout(300)
+        assert clipped_formulas(page) == []
     print(f"{name} [{lang}]: {n} plotly charts")
 
 
