@@ -290,10 +290,17 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 # of scrolling sideways with its end hidden (on a 1024-px screen with the sidebar open, 12 of the
 # app's formulas were cut). KaTeX splits a formula into groups after each top-level relation or
 # operator and at \allowbreak; ``formula`` puts each statement in one group, so it wraps between them.
+# Metric labels and deltas wrap rather than end in an ellipsis ("95 % CI 88.1…" hid the interval), and
+# values take a smaller font in a narrow column (4 metrics side by side at 1024 px).
 _BASE_CSS = """
 <style>
 .katex-display > .katex, .katex-display > .katex > .katex-html { white-space: normal; }
 .katex-display > .katex > .katex-html > .base { margin: 0.12em 0; }
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetric"] { container-type: inline-size; }
+@container (max-width: 190px) {
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 1.55rem; } }
 </style>
 """
 

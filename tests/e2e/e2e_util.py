@@ -248,6 +248,16 @@ def clipped_formulas(page, slack_px: int = 4) -> list[str]:
     )
 
 
+def truncated_metrics(page) -> list[str]:
+    """Texts of st.metric labels, values and deltas cut off with an ellipsis (or clipped)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid=stMetric] *'))
+             .filter(e => e.scrollWidth > e.clientWidth + 1 && e.textContent.trim()
+                          && getComputedStyle(e).overflow !== 'visible')
+             .map(e => e.textContent.trim().slice(0, 60))"""
+    )
+
+
 def charts(page) -> list[dict]:
     return page.evaluate(CHARTS_JS)
 

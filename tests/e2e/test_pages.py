@@ -12,6 +12,7 @@ from e2e_util import (
     goto,
     main_text,
     screenshot,
+    truncated_metrics,
     wait_idle,
 )
 
@@ -52,11 +53,13 @@ def test_page_renders(page, base_url, name, path, lang):
     else:
         assert len(KANA_KANJI.findall(text)) < 5, text[:300]
     assert clipped_formulas(page) == []
+    assert truncated_metrics(page) == []
     screenshot(page, f"{name}-{lang}")
-    if lang == "ja":  # a 1024-px screen (a classroom projector) with the sidebar open: formulas wrap
-        page.set_viewport_size({"width": 1024, "height": 900})
-        page.wait_for_timeout(300)
-        assert clipped_formulas(page) == []
+    # a 1024-px screen (a classroom projector) with the sidebar open: formulas and metrics wrap
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.wait_for_timeout(300)
+    assert clipped_formulas(page) == []
+    assert truncated_metrics(page) == []
     print(f"{name} [{lang}]: {n} plotly charts")
 
 
