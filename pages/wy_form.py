@@ -139,8 +139,7 @@ def sec_cost():
     c[0].metric(t("wy.metric.naive_ms", lang, d=int(last.d)), f"{last.naive_ms:.2f} ms")
     c[1].metric(t("wy.metric.wy_ms", lang, d=int(last.d)), f"{last.wy_ms:.2f} ms")
     c[2].metric(t("wy.metric.speedup", lang), f"× {last.speedup:.1f}")
-    left, right = st.columns([3, 2])
-    left.plotly_chart(fig_t, width="stretch", key="fig_timing")
+    st.plotly_chart(fig_t, width="stretch", key="fig_timing")  # full width: beside the table it was cramped
     shown = flops.rename(
         columns={
             "route": t("wy.flops.route", lang),
@@ -150,7 +149,7 @@ def sec_cost():
             "x_frozen_big": "× ",
         }
     )
-    right.dataframe(
+    st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
@@ -159,7 +158,7 @@ def sec_cost():
             "× ": st.column_config.NumberColumn(format="%.2f"),
         },
     )
-    right.caption(t("wy.cost.caption", lang, n=TOKENS, r=r))
+    st.caption(t("wy.cost.caption", lang, n=TOKENS, r=r))
 
 
 ui.slides(

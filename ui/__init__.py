@@ -235,10 +235,11 @@ def downloads(figs: dict, tables: dict, key: str) -> None:
     HTML inlines plotly.js (~4.7 MB), so building them eagerly cost each run several such strings.
     """
     lg = lang()
-    cols = st.columns(len(figs) + len(tables) or 1)
-    i = 0
+    # one row that wraps, each button as wide as its label: in columns, eight buttons (the home page
+    # in presentation mode) were cut to "⬇ pa…"
+    row = st.container(horizontal=True, wrap=True)
     for name, fig in figs.items():
-        cols[i].download_button(
+        row.download_button(
             t("ui.dl_html", lg, name=name),
             data=functools.partial(figures.to_html, fig),
             file_name=f"{key}-{name}.html",
@@ -246,9 +247,8 @@ def downloads(figs: dict, tables: dict, key: str) -> None:
             key=f"dl_{key}_{name}",
             on_click="ignore",
         )
-        i += 1
     for name, df in tables.items():
-        cols[i].download_button(
+        row.download_button(
             t("ui.dl_csv", lg, name=name),
             data=functools.partial(_csv, df),
             file_name=f"{key}-{name}.csv",
@@ -256,7 +256,6 @@ def downloads(figs: dict, tables: dict, key: str) -> None:
             key=f"dl_{key}_{name}_csv",
             on_click="ignore",
         )
-        i += 1
 
 
 def numbers_table(rows: dict) -> pd.DataFrame:
@@ -456,17 +455,13 @@ def transport(prefix: str, runs: dict, lock, step_k: int, all_done: bool, captio
         S[f"{prefix}_playing"] = False
 
     playing = bool(S.get(f"{prefix}_playing")) and not all_done
-    # Big fonts (presentation mode) need the whole width for the four buttons; the caption goes below.
-    if presenting():
-        b = [*st.columns([1, 1.1, 1.3, 1]), st.container()]
-    else:
-        b = st.columns([1, 1, 1.4, 1, 3.2])
-    b[0].button(t("train.play", lg), key=f"{prefix}_play", on_click=_play, disabled=playing or all_done,
-                type="primary", width="stretch")
-    b[1].button(t("train.pause", lg), key=f"{prefix}_pause", on_click=_pause, disabled=not playing,
-                width="stretch")
-    b[2].button(t("train.step", lg, k=step_k), key=f"{prefix}_step", on_click=_step, disabled=all_done,
-                width="stretch")
-    b[3].button(t("train.reset", lg), key=f"{prefix}_reset", on_click=_reset, width="stretch")
-    b[4].caption(caption)
+    # One row that wraps: each button as wide as its label, the caption beside them where it fits
+    # (in fixed columns the labels were cut to "▶ …" at 1024 px), below them where it does not.
+    row = st.container(horizontal=True, wrap=True, vertical_alignment="center")
+    row.button(t("train.play", lg), key=f"{prefix}_play", on_click=_play, disabled=playing or all_done,
+               type="primary")
+    row.button(t("train.pause", lg), key=f"{prefix}_pause", on_click=_pause, disabled=not playing)
+    row.button(t("train.step", lg, k=step_k), key=f"{prefix}_step", on_click=_step, disabled=all_done)
+    row.button(t("train.reset", lg), key=f"{prefix}_reset", on_click=_reset)
+    (st if presenting() else row).caption(caption)
     return playing

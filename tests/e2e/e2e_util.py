@@ -258,6 +258,48 @@ def truncated_metrics(page) -> list[str]:
     )
 
 
+def overlapping_titles(page) -> list[list[str]]:
+    """Pairs of texts that overlap in a plotly chart (its annotations, such as subplot titles, and its
+    title), and titles that run past the chart's right edge."""
+    return page.evaluate(
+        """() => {
+          const out = [];
+          for (const el of document.querySelectorAll('.js-plotly-plot')) {
+            const boxes = Array.from(el.querySelectorAll('g.annotation, .g-gtitle text'))
+              .map(a => [a.textContent, a.getBoundingClientRect()]).filter(([t, r]) => t && r.width > 0);
+            for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+              const [ta, a] = boxes[i], [tb, b] = boxes[j];
+              const apart = a.right - 1 <= b.left || b.right - 1 <= a.left
+                            || a.bottom - 1 <= b.top || b.bottom - 1 <= a.top;
+              if (!apart) out.push([ta.slice(0, 40), tb.slice(0, 40)]);
+            }
+            // an axis title that lies over a plot area (another panel's, in a narrow figure)
+            const areas = Array.from(el.querySelectorAll('rect.nsewdrag'))
+              .map(r => r.getBoundingClientRect());
+            const axisTitles = '[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text';
+            for (const at of el.querySelectorAll(axisTitles)) {
+              const a = at.getBoundingClientRect();
+              if (a.width > 0 && areas.some(b => a.left < b.right - 1 && b.left < a.right - 1
+                                                 && a.top < b.bottom - 1 && b.top < a.bottom - 1))
+                out.push([at.textContent.slice(0, 40), 'over a plot area']);
+            }
+            const svg = el.querySelector('svg.main-svg'), title = el.querySelector('.g-gtitle text');
+            if (svg && title && title.getBoundingClientRect().right > svg.getBoundingClientRect().right + 1)
+              out.push([title.textContent.slice(0, 40), 'cut at the right edge']);
+          }
+          return out;
+        }"""
+    )
+
+
+def truncated_buttons(page) -> list[str]:
+    """Button labels cut off with an ellipsis."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid=stMain] button .stMarkdownEllipsis'))
+             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 40))"""
+    )
+
+
 def charts(page) -> list[dict]:
     return page.evaluate(CHARTS_JS)
 

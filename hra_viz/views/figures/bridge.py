@@ -180,8 +180,9 @@ def budget_bars(df: pd.DataFrame, lang: str) -> go.Figure:
         1,
         3,
     )
+    # units in the panels' titles: an axis title between two panels lay over the left one's bars
     fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
-    fig.update_yaxes(type="log", title="MB", row=1, col=2)
-    fig.update_yaxes(type="log", exponentformat="power", title=t("cost.fig.flops_y", lang), row=1, col=3)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=3)
     fig.update_layout(barmode="group", legend=dict(orientation="h", x=0.36, y=-0.18), bargap=0.25)
     return _base(fig, t("cost.fig.title", lang), 470)

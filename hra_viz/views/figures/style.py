@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -49,12 +51,79 @@ def _name(m: str, lang: str) -> str:
     return t(f"method.{m}", lang)
 
 
+# Subplot titles are one line at 16 px, 7.2-8.2 px per unit of width (a CJK glyph is 2 units;
+# measured in Chromium). In the app's narrowest usual column (a 1024-px screen with the sidebar
+# open, inside an expander) a figure's plot area is ~440 px wide, ~360 px beside a colour bar. Titles
+# wider than the distance between two panels' centres ran into their neighbours there; a figure title
+# wider than the figure was cut at its edge.
+TITLE_PX_PER_UNIT = 8.2
+NARROW_PLOT_PX = 440.0
+NARROW_PLOT_PX_COLORBAR = 360.0
+TITLE_MAX_UNITS = 58  # a figure's title (bold, 17 px) in a 530-px-wide figure
+
+
+def text_units(s: str) -> int:
+    """Display width of ``s`` in units of a Latin character: East Asian wide and full-width count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def wrap_title(text: str, limit: int) -> str:
+    """``text`` on two lines (``<br>``) when it is wider than ``limit`` units: before a parenthesis,
+    after a colon, a space or a "·", or else between two CJK glyphs, at the rightmost such point that
+    keeps the first line within ``limit`` (not at a space after an operator: "‖I −" stays whole).
+    Unchanged when it fits or has no such point."""
+    if "<br>" in text or text_units(text) <= limit:
+        return text
+    best, best_rank = None, -1
+    for i in range(1, len(text)):
+        if text_units(text[:i]) > limit:
+            break
+        prev, ch = text[i - 1], text[i]
+        if ch in "(（":
+            rank = 3
+        elif prev in "：:·・" or (prev == " " and not {text[i - 2], ch} & set("−-+=×/<>≤≥")):
+            rank = 2
+        elif text_units(prev) == 2 and text_units(ch) == 2 and ch not in "、。）)・：":
+            rank = 1
+        else:
+            continue
+        if rank >= best_rank:
+            best, best_rank = i, rank
+    if best is None:
+        return text
+    return text[:best].rstrip() + "<br>" + text[best:].lstrip()
+
+
+def _wrap_subplot_titles(fig: go.Figure) -> bool:
+    """Wrap each subplot title (the annotations ``make_subplots`` adds) that is wider than the distance
+    from its panel's centre to the next panel's, in the narrow column (``NARROW_PLOT_PX``). Whether a
+    title of the top row now has two lines (it then needs more room under the figure's title)."""
+    centres = sorted({round(sum(ax.domain) / 2, 4) for ax in fig.select_xaxes() if ax.domain})
+    if len(centres) < 2:
+        return False
+    pitch = min(b - a for a, b in zip(centres, centres[1:], strict=False))
+    bar = any(tr.type in ("heatmap", "contour") for tr in fig.data)
+    limit = int(pitch * (NARROW_PLOT_PX_COLORBAR if bar else NARROW_PLOT_PX) / TITLE_PX_PER_UNIT)
+    title_like = ("paper", "paper", "center", "bottom", False)
+    top = max((a.y for a in fig.layout.annotations if a.y is not None), default=0.0)
+    tall = False
+    for a in fig.layout.annotations:
+        if (a.xref, a.yref, a.xanchor, a.yanchor, a.showarrow) == title_like:
+            a.text = wrap_title(a.text or "", limit)
+            tall |= "<br>" in a.text and a.y is not None and a.y >= top - 1e-9
+    return tall
+
+
 def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    extra = 22 * _wrap_subplot_titles(fig)
+    title = wrap_title(title, TITLE_MAX_UNITS)
+    extra += 22 * ("<br>" in title)
     fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left"),
-        height=height,
+        # at the top of the figure, clear of subplot titles of two lines above the panels
+        title=dict(text=title, x=0.0, xanchor="left", y=1.0, yref="container", yanchor="top", pad=dict(t=14)),
+        height=height + extra,
         font=FONT,
-        margin=dict(l=60, r=30, t=70, b=50),
+        margin=dict(l=60, r=30, t=70 + extra, b=50),
         template="plotly_white",
     )
     return fig

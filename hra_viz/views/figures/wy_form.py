@@ -24,26 +24,27 @@ def wy_heatmaps(H, WY, diff, err: float, lang: str) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=3,
-        horizontal_spacing=0.09,
+        horizontal_spacing=0.05,
         subplot_titles=(t("fig.wy.h", lang), t("fig.wy.wy", lang), t("fig.wy.diff", lang, err=f"{err:.1e}")),
     )
     fig.add_trace(_heat(H, "H"), 1, 1)
     fig.add_trace(_heat(WY, "I+ÛΓÛᵀ"), 1, 2)
     fig.add_trace(_heat(diff, "Δ", "coloraxis2"), 1, 3)
     lim = max(float(np.abs(np.asarray(diff)).max()), 1e-18)
+    # both colour bars at the right edge, one above the other (H and I + ÛΓÛᵀ share the upper one):
+    # placed between the panels, a bar and its labels covered the next panel in a narrow column
+    bar = dict(x=1.02, xanchor="left", len=0.47, thickness=12)
     fig.update_layout(
-        coloraxis=dict(colorscale="RdBu", cmin=-1, cmax=1, colorbar=dict(x=0.625, len=0.8, thickness=12)),
-        coloraxis2=dict(
-            colorscale="RdBu",
-            cmin=-lim,
-            cmax=lim,
-            colorbar=dict(x=1.0, len=0.8, thickness=12, exponentformat="e"),
-        ),
+        coloraxis=dict(colorscale="RdBu", cmin=-1, cmax=1,
+                       colorbar=dict(bar, y=1.0, yanchor="top", title=dict(text="H", side="top"))),
+        coloraxis2=dict(colorscale="RdBu", cmin=-lim, cmax=lim,
+                        colorbar=dict(bar, y=0.0, yanchor="bottom", exponentformat="e", nticks=5,
+                                      title=dict(text="Δ", side="top"))),
     )
     for c in (1, 2, 3):
-        fig.update_yaxes(
-            autorange="reversed", scaleanchor=f"x{'' if c == 1 else c}", constrain="domain", row=1, col=c
-        )
+        # square cells; in a narrow column the squares sit under their titles; one set of row labels
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if c == 1 else c}", constrain="domain",
+                         constraintoward="top", showticklabels=c == 1, row=1, col=c)
         fig.update_xaxes(constrain="domain", row=1, col=c)
     return _base(fig, t("fig.wy.title", lang), 470)
 

@@ -1,0 +1,55 @@
+"""Figure titles fit a narrow column: long subplot titles break onto two lines at a natural point,
+and the figure leaves room for them (the browser checks live in tests/e2e/test_pages.py)."""
+
+import plotly.graph_objects as go
+import pytest
+from plotly.subplots import make_subplots
+
+from hra_viz.views.figures.style import TITLE_MAX_UNITS, _base, text_units, wrap_title
+
+
+@pytest.mark.parametrize(
+    "text,limit,expected",
+    [
+        ("target accuracy", 20, "target accuracy"),  # fits: unchanged
+        ("retention (source accuracy / base)", 20, "retention<br>(source accuracy / base)"),
+        ("知識保持率（元タスク精度 / ベース）", 21, "知識保持率<br>（元タスク精度 / ベース）"),
+        ("知識保持：Spearman ρ", 15, "知識保持：<br>Spearman ρ"),  # after a colon
+        ("正則化項 Σ‖I − ÛᵀÛ‖²", 15, "正則化項<br>Σ‖I − ÛᵀÛ‖²"),  # never at the spaces around "−"
+        ("トークンあたりの追加演算量", 16, "トークンあたりの<br>追加演算量"),  # between CJK glyphs
+        ("abcdefghijklmnopqrstuvwxyz", 10, "abcdefghijklmnopqrstuvwxyz"),  # no break point: unchanged
+    ],
+)
+def test_wrap_title(text, limit, expected):
+    out = wrap_title(text, limit)
+    assert out == expected
+    if "<br>" in out:
+        first, second = out.split("<br>")
+        assert text_units(first) <= limit and (first + second).replace(" ", "") == text.replace(" ", "")
+
+
+def test_text_units_count_wide_glyphs_twice():
+    assert text_units("HRA") == 3 and text_units("学習") == 4 and text_units("（°）") == 5
+
+
+def test_base_wraps_crowded_subplot_titles_and_makes_room():
+    titles = ["penalty Σ‖I − ÛᵀÛ‖² per layer", "‖H − I‖₂ (max over layers)", "mean pair rotation (°)", "x"]
+    fig = make_subplots(rows=1, cols=4, subplot_titles=titles)
+    for c in range(1, 5):
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1]), 1, c)
+    fig = _base(fig, "title", 400)
+    wrapped = [a.text for a in fig.layout.annotations]
+    assert wrapped[0].startswith("penalty<br>") and wrapped[1] == "‖H − I‖₂<br>(max over layers)"
+    assert wrapped[3] == "x"
+    assert fig.layout.height == 422 and fig.layout.margin.t == 92  # room for the second line
+
+    narrow = make_subplots(rows=1, cols=2, subplot_titles=["a", "b"])
+    assert _base(narrow, "t", 400).layout.margin.t == 70  # nothing wrapped: the usual margin
+
+
+def test_base_wraps_a_long_figure_title():
+    long = "A very long figure title that would run past the right edge of a narrow figure, surely"
+    assert text_units(long) > TITLE_MAX_UNITS
+    fig = _base(go.Figure(), long, 400)
+    assert "<br>" in fig.layout.title.text and fig.layout.margin.t == 92
+    assert _base(go.Figure(), "short", 400).layout.title.text == "short"
