@@ -87,8 +87,8 @@ def sec_results():
 
 def sec_report():
     st.markdown(t("pilot.report.text", lang))
-    c = st.columns(2)
-    c[0].download_button(
+    c = st.container(horizontal=True, wrap=True)  # each button as wide as its label (cut in columns)
+    c.download_button(
         t("pilot.download", lang, lang_name=ui.LANG_NAMES[lang]),
         data=functools.partial(build_report, pilot, lang),  # built on click: it inlines plotly.js (~4.7 MB)
         file_name=report_filename(pilot, lang),
@@ -97,7 +97,7 @@ def sec_report():
         on_click="ignore",
         type="primary",
     )
-    c[1].download_button(
+    c.download_button(
         t("pilot.download_json", lang),
         data=functools.partial(to_json, pilot),
         file_name=report_filename(pilot, lang).replace(f"-{lang}.html", ".json"),

@@ -134,7 +134,8 @@ def hra_angles(init: dict, trained: dict, layer: str, lang: str) -> go.Figure:
                 1,
                 c,
             )
-        fig.update_yaxes(range=[0, 180 if key == "pair_deg" else 90], title="°", row=1, col=c)
+        # the unit is in the panel's title: an axis title between the panels lay over the left one
+        fig.update_yaxes(range=[0, 180 if key == "pair_deg" else 90], row=1, col=c)
     fig.update_xaxes(title="i", row=1, col=1)
     fig.update_xaxes(title=t("fig.angles.pair_x", lang), row=1, col=2)
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.2))
