@@ -95,3 +95,28 @@ def test_folded_sections_open_and_draw(page, base_url, path):
     page.wait_for_timeout(500)
     _check_fit(page)
     print(f"{path}: {before} charts on arrival, {after} with every section open")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_results_fit_a_narrow_screen(page, base_url, lang):
+    """Pages with results (four methods after ten steps; a pilot's verdict, figures, table and report
+    buttons): nothing cut off or overlapping at 1400 px, nor at 1024 px with the sidebar open."""
+    goto(page, f"{base_url}/training?lang={lang}&compare=lora&compare=oft&compare=full")
+    page.locator(".st-key-train_step button").click()
+    page.wait_for_function("() => document.body.innerText.includes('10 / 300')", timeout=60_000)
+    wait_idle(page)
+    assert page.locator("[data-testid=stMetric]").count() >= 8  # four methods, two metrics each
+    for width in (1400, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(500)
+        _check_fit(page)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    goto(page, f"{base_url}/ab-pilot?lang={lang}&pilot_seeds=3&steps=100")
+    page.locator(".st-key-pilot_run button").click()
+    page.wait_for_selector(".st-key-pilot_report button", timeout=120_000)
+    wait_idle(page)
+    assert exceptions(page) == []
+    for width in (1400, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(500)
+        _check_fit(page)
