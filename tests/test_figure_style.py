@@ -53,3 +53,15 @@ def test_base_wraps_a_long_figure_title():
     fig = _base(go.Figure(), long, 400)
     assert "<br>" in fig.layout.title.text and fig.layout.margin.t == 92
     assert _base(go.Figure(), "short", 400).layout.title.text == "short"
+
+
+def test_room_for_wrapped_titles_whatever_other_annotations_say():
+    """A line's label in data coordinates (y = 25) is not a subplot title: the top row's two-line
+    titles still get their room under the figure's title."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=["retention (source accuracy / base)", "b", "c"])
+    for c in range(1, 4):
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 30]), 1, c)
+    fig.add_hline(y=25, row=1, col=2, annotation_text="baseline")
+    fig = _base(fig, "t", 400)
+    assert fig.layout.annotations[0].text == "retention<br>(source accuracy / base)"
+    assert fig.layout.margin.t == 92

@@ -319,13 +319,18 @@ def formula(*parts: str | tuple[str, ...], sep: str = r"\qquad") -> None:
 RETENTION = r"\frac{\text{acc}_{\text{source}}(W')}{\text{acc}_{\text{source}}(W)}"  # the toy tasks'
 
 
+_TEX_ESCAPES = str.maketrans({c: "\\" + c for c in "%&#_${}"})
+
+
 def word(key: str) -> str:
-    """A word inside a formula, in the page's language: ``\\text{…}`` of ``t(key)``."""
-    return r"\text{" + t(key, lang()) + "}"
+    """A word inside a formula, in the page's language: ``\\text{…}`` of ``t(key)``, TeX's special
+    characters escaped."""
+    return r"\text{" + t(key, lang()).translate(_TEX_ESCAPES) + "}"
 
 
 def page_css() -> None:
-    """The app's own CSS for every page (wrapping formulas), and presentation mode's when it is on."""
+    """The app's own CSS for every page (formulas and metric texts that wrap), and presentation
+    mode's when it is on."""
     st.html(_BASE_CSS + (_PRESENT_CSS if presenting() else ""))
 
 
@@ -455,13 +460,13 @@ def transport(prefix: str, runs: dict, lock, step_k: int, all_done: bool, captio
         S[f"{prefix}_playing"] = False
 
     playing = bool(S.get(f"{prefix}_playing")) and not all_done
-    # One row that wraps: each button as wide as its label, the caption beside them where it fits
-    # (in fixed columns the labels were cut to "▶ …" at 1024 px), below them where it does not.
+    # One row that wraps, each button as wide as its label (in fixed columns the labels were cut to
+    # "▶ …" at 1024 px); the caption on the line below.
     row = st.container(horizontal=True, wrap=True, vertical_alignment="center")
     row.button(t("train.play", lg), key=f"{prefix}_play", on_click=_play, disabled=playing or all_done,
                type="primary")
     row.button(t("train.pause", lg), key=f"{prefix}_pause", on_click=_pause, disabled=not playing)
     row.button(t("train.step", lg, k=step_k), key=f"{prefix}_step", on_click=_step, disabled=all_done)
     row.button(t("train.reset", lg), key=f"{prefix}_reset", on_click=_reset)
-    (st if presenting() else row).caption(caption)
+    st.caption(caption)
     return playing

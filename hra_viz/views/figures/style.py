@@ -81,7 +81,7 @@ def wrap_title(text: str, limit: int) -> str:
         prev, ch = text[i - 1], text[i]
         if ch in "(（":
             rank = 3
-        elif prev in "：:·・" or (prev == " " and not {text[i - 2], ch} & set("−-+=×/<>≤≥")):
+        elif prev in "：:·・" or (prev == " " and i >= 2 and not {text[i - 2], ch} & set("−-+=×/<>≤≥")):
             rank = 2
         elif text_units(prev) == 2 and text_units(ch) == 2 and ch not in "、。）)・：":
             rank = 1
@@ -105,12 +105,13 @@ def _wrap_subplot_titles(fig: go.Figure) -> bool:
     bar = any(tr.type in ("heatmap", "contour") for tr in fig.data)
     limit = int(pitch * (NARROW_PLOT_PX_COLORBAR if bar else NARROW_PLOT_PX) / TITLE_PX_PER_UNIT)
     title_like = ("paper", "paper", "center", "bottom", False)
-    top = max((a.y for a in fig.layout.annotations if a.y is not None), default=0.0)
+    titles = [a for a in fig.layout.annotations
+              if (a.xref, a.yref, a.xanchor, a.yanchor, a.showarrow) == title_like and a.y is not None]
+    top = max((a.y for a in titles), default=0.0)  # the top row's titles (paper coordinates)
     tall = False
-    for a in fig.layout.annotations:
-        if (a.xref, a.yref, a.xanchor, a.yanchor, a.showarrow) == title_like:
-            a.text = wrap_title(a.text or "", limit)
-            tall |= "<br>" in a.text and a.y is not None and a.y >= top - 1e-9
+    for a in titles:
+        a.text = wrap_title(a.text or "", limit)
+        tall |= "<br>" in a.text and a.y >= top - 1e-9
     return tall
 
 
