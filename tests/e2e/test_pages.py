@@ -3,9 +3,9 @@ Japanese text on ?lang=ja, a screenshot of each under screenshots/ (gitignored).
 
 import pytest
 from e2e_util import (
+    CHARTS_JS,
     KANA_KANJI,
     app_pages,
-    charts,
     clipped_formulas,
     dialogs,
     exceptions,
@@ -22,15 +22,19 @@ PAGES = app_pages()
 
 
 def _check_charts(page) -> int:
-    # plotly draws after the element arrives: wait (bounded) until every chart has an svg of real size
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).every(b => {
-             const s = b.querySelector('.js-plotly-plot svg.main-svg');
-             return s && s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50; })""",
+    # plotly draws after the element arrives: wait (bounded) until every chart has an svg of real size,
+    # and read the charts in that same call (read afterwards, a chart replaced by a rerun in between
+    # was once seen without its plot: a flake of the test, not of the page)
+    info = page.wait_for_function(
+        """() => {
+             const ready = Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).every(b => {
+               const s = b.querySelector('.js-plotly-plot svg.main-svg');
+               return s && s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50; });
+             return ready && (""" + CHARTS_JS + """)();
+           }""",
         polling=100,
         timeout=30_000,
-    )
-    info = charts(page)
+    ).json_value()
     for i, c in enumerate(info):
         assert c["plot"] and c["svg"], (i, c)
         assert c["w"] > 50 and c["h"] > 50, (i, c)
