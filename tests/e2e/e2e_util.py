@@ -300,10 +300,6 @@ def truncated_buttons(page) -> list[str]:
     )
 
 
-def charts(page) -> list[dict]:
-    return page.evaluate(CHARTS_JS)
-
-
 def trace_len(page, chart_key: str, name: str, xaxis: str | None = None) -> int:
     """Points in the plotly trace ``name`` of the chart with Streamlit key ``chart_key`` (-1: no chart)."""
     return page.evaluate(
