@@ -15,6 +15,7 @@ from hra_viz.views.figures.style import TITLE_MAX_UNITS, _base, text_units, wrap
         ("retention (source accuracy / base)", 20, "retention<br>(source accuracy / base)"),
         ("知識保持率（元タスク精度 / ベース）", 21, "知識保持率<br>（元タスク精度 / ベース）"),
         ("知識保持：Spearman ρ", 15, "知識保持：<br>Spearman ρ"),  # after a colon
+        ("知識保持：10 近傍の一致率", 16, "知識保持：<br>10 近傍の一致率"),  # the colon before a later space
         ("正則化項 Σ‖I − ÛᵀÛ‖²", 15, "正則化項<br>Σ‖I − ÛᵀÛ‖²"),  # never at the spaces around "−"
         ("トークンあたりの追加演算量", 16, "トークンあたりの<br>追加演算量"),  # between CJK glyphs
         ("abcdefghijklmnopqrstuvwxyz", 10, "abcdefghijklmnopqrstuvwxyz"),  # no break point: unchanged

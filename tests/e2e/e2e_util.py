@@ -259,13 +259,14 @@ def truncated_metrics(page) -> list[str]:
 
 
 def overlapping_titles(page) -> list[list[str]]:
-    """Pairs of texts that overlap in a plotly chart (its annotations, such as subplot titles, and its
-    title), and titles that run past the chart's right edge."""
+    """Pairs of texts that overlap in a plotly chart (its annotations, such as subplot titles, its
+    title and its x-axis titles), and titles that run past the chart's right edge."""
     return page.evaluate(
         """() => {
           const out = [];
           for (const el of document.querySelectorAll('.js-plotly-plot')) {
-            const boxes = Array.from(el.querySelectorAll('g.annotation, .g-gtitle text'))
+            const texts = 'g.annotation, .g-gtitle text, [class^="g-x"][class$="title"] text';
+            const boxes = Array.from(el.querySelectorAll(texts))
               .map(a => [a.textContent, a.getBoundingClientRect()]).filter(([t, r]) => t && r.width > 0);
             for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
               const [ta, a] = boxes[i], [tb, b] = boxes[j];

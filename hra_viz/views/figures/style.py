@@ -69,9 +69,9 @@ def text_units(s: str) -> int:
 
 def wrap_title(text: str, limit: int) -> str:
     """``text`` on two lines (``<br>``) when it is wider than ``limit`` units: before a parenthesis,
-    after a colon, a space or a "·", or else between two CJK glyphs, at the rightmost such point that
-    keeps the first line within ``limit`` (not at a space after an operator: "‖I −" stays whole).
-    Unchanged when it fits or has no such point."""
+    else after a colon or a "·", else at a space, else between two CJK glyphs; at the rightmost such
+    point that keeps the first line within ``limit`` (never at a space beside an operator: "‖I −"
+    stays whole). Unchanged when it fits or has no such point."""
     if "<br>" in text or text_units(text) <= limit:
         return text
     best, best_rank = None, -1
@@ -80,8 +80,10 @@ def wrap_title(text: str, limit: int) -> str:
             break
         prev, ch = text[i - 1], text[i]
         if ch in "(（":
+            rank = 4
+        elif prev in "：:·・":
             rank = 3
-        elif prev in "：:·・" or (prev == " " and i >= 2 and not {text[i - 2], ch} & set("−-+=×/<>≤≥")):
+        elif prev == " " and i >= 2 and not {text[i - 2], ch} & set("−-+=×/<>≤≥"):
             rank = 2
         elif text_units(prev) == 2 and text_units(ch) == 2 and ch not in "、。）)・：":
             rank = 1
