@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from hra_viz.text import t
 from hra_viz.training.real.run import RealRun
-from hra_viz.views.figures.style import METHOD_COLORS, _base, _name, show_empty_panels
+from hra_viz.views.figures.style import METHOD_COLORS, _base, _name
 
 __all__ = [
     "short_name",
@@ -153,8 +153,6 @@ def curves_figure(hist: pd.DataFrame, baseline_acc: float, lang: str, steps: int
                 x=frame["step"], y=frame[col], mode="lines+markers" if len(frame) < 3 else "lines",
                 name=name, legendgroup=str(m), showlegend=i == 0, line=dict(color=color, width=2),
                 hovertemplate=f"{name} · step %{{x}}: %{{y:.4f}}<extra></extra>"), r, c)
-    if not fig.data:  # no history yet: the panels' axes and ranges, before the first point
-        show_empty_panels(fig, cells)
     if math.isfinite(baseline_acc):
         fig.add_hline(y=baseline_acc, line=dict(color="#555555", dash="dot", width=1), row=1, col=2,
                       annotation_text=t("real.fig.baseline", lang), annotation_position="bottom right")

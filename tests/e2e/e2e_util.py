@@ -228,7 +228,7 @@ CHARTS_JS = """
   // drawn trace content: a path with a non-trivial outline, a heatmap image, a marker or a text label
   const drawn = Array.from(el.querySelectorAll('.trace path, .trace image, .trace text, image, .textpoint'))
     .filter(n => n.tagName !== 'path' || (n.getAttribute('d') || '').length > 4).length;
-  // traces with data, not the invisible ones that keep an empty panel's axes (style.show_empty_panels)
+  // traces with data, not the invisible ones that keep an empty panel's axes (style._show_empty_panels)
   const traces = (el._fullData || []).filter(t => t.meta !== 'empty-panel').length;
   // x axes the figure declares (and does not hide) that plotly did not draw: a subplot without a trace
   const lay = el.layout || {}, full = el._fullLayout || {};

@@ -117,7 +117,20 @@ def _wrap_subplot_titles(fig: go.Figure) -> bool:
     return tall
 
 
+def _show_empty_panels(fig: go.Figure) -> None:
+    """Give each subplot that holds no trace an invisible, empty one (``meta="empty-panel"``). plotly.js
+    draws no axes for a subplot without a trace, so a live figure before its first point (no history
+    yet) showed its first panel's axes and only the titles of the others."""
+    used = {getattr(tr, "xaxis", None) or "x" for tr in fig.data}
+    for ax in fig.select_xaxes():
+        ref = "x" + ax.plotly_name[len("xaxis"):]
+        if ax.anchor and ref not in used:
+            fig.add_trace(go.Scatter(x=[], y=[], xaxis=ref, yaxis=ax.anchor, mode="lines", showlegend=False,
+                                     hoverinfo="skip", meta="empty-panel"))
+
+
 def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    _show_empty_panels(fig)
     extra = 22 * _wrap_subplot_titles(fig)
     title = wrap_title(title, TITLE_MAX_UNITS)
     extra += 22 * ("<br>" in title)
@@ -129,16 +142,6 @@ def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         margin=dict(l=60, r=30, t=70 + extra, b=50),
         template="plotly_white",
     )
-    return fig
-
-
-def show_empty_panels(fig: go.Figure, cells) -> go.Figure:
-    """Give each (row, col) subplot in ``cells`` an invisible, empty trace. plotly.js draws no axes
-    for a subplot that holds no trace, so a live figure before its first point (no history yet)
-    showed its first panel's axes and only the titles of the others."""
-    for r, c in cells:
-        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", showlegend=False, hoverinfo="skip",
-                                 meta="empty-panel"), r, c)
     return fig
 
 

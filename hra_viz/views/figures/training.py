@@ -8,14 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hra_viz.text import t
-from hra_viz.views.figures.style import (
-    LAMBDA_COLORS,
-    METHOD_COLORS,
-    _base,
-    _hex_rgba,
-    _name,
-    show_empty_panels,
-)
+from hra_viz.views.figures.style import LAMBDA_COLORS, METHOD_COLORS, _base, _hex_rgba, _name
 
 __all__ = [
     "training_curves",
@@ -207,8 +200,6 @@ def live_curves(hist: pd.DataFrame, lang: str, steps: int | None = None) -> go.F
             1,
             c,
         )
-    if not fig.data:  # no history yet: the panels' axes and ranges, before the first point
-        show_empty_panels(fig, [(1, 1), (1, 2), (1, 3)])
     fig.update_xaxes(title=t("fig.live.step", lang), range=[0, steps] if steps else None)
     fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
