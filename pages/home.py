@@ -83,7 +83,8 @@ def claim_kept():
     )
     c = st.columns(4)
     for col, m in zip(c, overview.COMPARED, strict=True):
-        col.metric(t(f"method.{m}", lang) + " · max |Δσ|", f"{_val(spectrum, m, 'max_sigma_change'):.1e}")
+        label = t("spec.max_dsigma", lang, m=t(f"method.{m}", lang))
+        col.metric(label, f"{_val(spectrum, m, 'max_sigma_change'):.1e}")
     st.plotly_chart(fig_spec, width="stretch", key="fig_spectrum")
     hs = home["setup"]
     st.markdown(t("pilot.home.acc.text", lang, k=len(hs["seeds"]), steps=hs["steps"], r=hs["r"]))

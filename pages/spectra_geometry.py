@@ -69,7 +69,7 @@ def sec_spectrum():
     c = st.columns(4)
     for col, m in zip(c, METHODS, strict=True):
         col.metric(
-            f"{t(f'method.{m}', lang)} · max |Δσ|",
+            t("spec.max_dsigma", lang, m=t(f"method.{m}", lang)),
             f"{row.loc[m, 'max_abs_dsigma']:.1e}",
             t("spec.acc", lang, acc=f"{rep['methods'][m]['target_acc']:.1%}"),
             delta_color="off",

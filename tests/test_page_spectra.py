@@ -13,7 +13,9 @@ def test_spectra_kept_by_hra_and_oft_only():
     assert not at.exception
     assert len(figs(at)) == 1  # issue 13: the first paint draws one chart; the others open on a click
     open_sections(at)
-    metrics = {m.label: float(m.value) for m in at.metric if "max |Δσ|" in m.label}
+    # the labels hold a no-break space and word joiners (so "max |Δσ|" never breaks): read them plain
+    plain = {m.label.replace("\u00a0", " ").replace("\u2060", ""): m for m in at.metric}
+    metrics = {k: float(m.value) for k, m in plain.items() if "max |Δσ|" in k}
     assert metrics["HRA · max |Δσ|"] < 1e-4 and metrics["OFT · max |Δσ|"] < 1e-4
     assert metrics["LoRA · max |Δσ|"] > 1e-3 and metrics["Full fine-tuning · max |Δσ|"] > 1e-3
     data = figs(at)

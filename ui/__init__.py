@@ -291,15 +291,29 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 # operator and at \allowbreak; ``formula`` puts each statement in one group, so it wraps between them.
 # Metric labels and deltas wrap rather than end in an ellipsis ("95 % CI 88.1…" hid the interval), and
 # values take a smaller font in a narrow column (4 metrics side by side at 1024 px).
-_BASE_CSS = """
+# A row of metrics (st.columns, one metric a column) lines its values up when one label wraps to more
+# lines than the others: each label grows to the row's height, its text at the bottom. Only in rows
+# where no metric has a delta or every one has one (a delta of one column would push the others'
+# values down; there the values stay at the top, as Streamlit draws them).
+_UNIFORM_ROW = (
+    ':is([data-testid="stHorizontalBlock"]:not(:has([data-testid="stMetricDelta"])),'
+    ' [data-testid="stHorizontalBlock"]:not(:has([data-testid="stMetricValue"]:last-child)))'
+    ' > [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]'
+    ":only-child"
+)
+_BASE_CSS = f"""
 <style>
-.katex-display > .katex, .katex-display > .katex > .katex-html { white-space: normal; }
-.katex-display > .katex > .katex-html > .base { margin: 0.12em 0; }
-[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
-[data-testid="stMetric"] { container-type: inline-size; }
-@container (max-width: 190px) {
-  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 1.55rem; } }
+.katex-display > .katex, .katex-display > .katex > .katex-html {{ white-space: normal; }}
+.katex-display > .katex > .katex-html > .base {{ margin: 0.12em 0; }}
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+[data-testid="stMetric"] {{ container-type: inline-size; }}
+{_UNIFORM_ROW}:has(> [data-testid="stMetric"]), {_UNIFORM_ROW} > [data-testid="stMetric"],
+{_UNIFORM_ROW} > [data-testid="stMetric"] > div {{ flex-grow: 1; display: flex; flex-direction: column; }}
+{_UNIFORM_ROW} > [data-testid="stMetric"] > div > [data-testid="stMetricLabel"] {{
+  flex-grow: 1; align-content: end; }}
+@container (max-width: 190px) {{
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 1.55rem; }} }}
 </style>
 """
 
@@ -329,7 +343,8 @@ def word(key: str) -> str:
 
 
 def page_css() -> None:
-    """The app's own CSS for every page (formulas and metric texts that wrap), and presentation
+    """The app's own CSS for every page (formulas and metric texts that wrap; in a row of metrics
+    the values line up when one label wraps to more lines), and presentation
     mode's when it is on."""
     st.html(_BASE_CSS + (_PRESENT_CSS if presenting() else ""))
 

@@ -117,6 +117,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "spec.press": {"en": "Press the button to train. Results are cached: the same settings come back at once.",
                    "ja": "ボタンを押すと学習を始めます。結果はキャッシュされるため、同じ設定ならすぐに表示されます。"},
     "spec.acc": {"en": "target acc. {acc}", "ja": "ターゲット精度 {acc}"},
+    # a metric label: "<method> · max |Δσ|", never broken inside "max |Δσ|" (no-break space, word joiners)
+    "spec.max_dsigma": {"en": "{m} · max\u00a0|\u2060Δσ\u2060|", "ja": "{m} · max\u00a0|\u2060Δσ\u2060|"},
     "spec.kept.title": {"en": "Singular values before and after", "ja": "学習前後の特異値"},
     "spec.kept.text": {
         "en": "Layer {layer}. The thick grey line is σ(W) of the pretrained layer. HRA (solid blue) and OFT (dashed "

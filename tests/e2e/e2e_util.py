@@ -258,6 +258,23 @@ def truncated_metrics(page) -> list[str]:
     )
 
 
+def misaligned_metrics(page, slack_px: int = 2) -> list[list[str]]:
+    """Rows of metrics (one per column of an st.columns row) whose values do not line up: a label
+    that wraps to more lines than its neighbours' pushed its value down. Each row's value texts."""
+    return page.evaluate(
+        """(slack) => Array.from(document.querySelectorAll('[data-testid=stHorizontalBlock]'))
+             .map(row => Array.from(row.querySelectorAll(':scope > [data-testid=stColumn]'))
+                  .map(c => c.querySelectorAll('[data-testid=stMetricValue]'))
+                  .filter(v => v.length === 1).map(v => v[0]))
+             .filter(vals => vals.length > 1)
+             .filter(vals => {
+               const tops = vals.filter(v => v.offsetParent).map(v => v.getBoundingClientRect().top);
+               return tops.length > 1 && Math.max(...tops) - Math.min(...tops) > slack; })
+             .map(vals => vals.map(v => v.textContent.trim().slice(0, 20)))""",
+        slack_px,
+    )
+
+
 def overlapping_titles(page) -> list[list[str]]:
     """Pairs of texts that overlap in a plotly chart (its annotations, such as subplot titles, its
     title and its x-axis titles), and titles that run past the chart's right edge."""

@@ -11,6 +11,7 @@ from e2e_util import (
     exceptions,
     goto,
     main_text,
+    misaligned_metrics,
     overlapping_titles,
     screenshot,
     truncated_buttons,
@@ -46,9 +47,11 @@ def _check_charts(page) -> int:
 
 
 def _check_fit(page) -> None:
-    """Nothing cut off or overlapping: formulas, metric texts, button labels, chart titles."""
+    """Nothing cut off or overlapping: formulas, metric texts, button labels, chart titles; the values
+    of a row of metrics line up."""
     assert clipped_formulas(page) == []
     assert truncated_metrics(page) == []
+    assert misaligned_metrics(page) == []
     assert truncated_buttons(page) == []
     assert overlapping_titles(page) == []
 
