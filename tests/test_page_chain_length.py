@@ -2,7 +2,7 @@
 
 import numpy as np
 from apptest_util import figs, open_page, open_sections
-from plotly_json import arr
+from plotly_json import arr, x_titles_over_panels
 
 PAGE = "pages/chain_length.py"
 
@@ -17,6 +17,7 @@ def test_sweep_runs_on_demand_and_changes_with_controls():
     hra = [tr for tr in fig["data"] if tr.get("name") == "HRA" and tr.get("xaxis", "x") == "x3"][0]
     assert arr(hra["x"]).tolist() == [2.0, 4.0]
     assert arr(hra["y"]).tolist() == [2 * 64 * 3, 4 * 64 * 3]  # trainable params r·d_in, 3 layers of d_in 64
+    assert x_titles_over_panels(fig) == []  # "r" under the bottom row only
     assert len(at.get("download_button")) == 2
     at.segmented_control(key="rmax").set_value("8").run()
     assert not figs(at)  # new settings: press again

@@ -5,7 +5,7 @@ import zipfile
 
 import numpy as np
 from apptest_util import figs, open_page, open_sections
-from plotly_json import arr
+from plotly_json import arr, x_titles_over_panels
 
 PAGE = "pages/real_model.py"
 
@@ -30,6 +30,7 @@ def test_renders_steps_and_shows_every_section():
     open_sections(at)
     assert not at.exception, [e.value for e in at.exception]
     assert _curve_steps(at).max() == 10
+    assert all(x_titles_over_panels(f) == [] for f in figs(at))  # "step" under each column's last panel
     names = {tr.get("name") for tr in _by_title(at, "Training all-MiniLM")[0]["data"]}
     assert {"HRA", "LoRA"} <= names  # the default methods, side by side
     # spectra: HRA's Δσ of the real weights is at round-off level, LoRA's is not

@@ -291,29 +291,34 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 # operator and at \allowbreak; ``formula`` puts each statement in one group, so it wraps between them.
 # Metric labels and deltas wrap rather than end in an ellipsis ("95 % CI 88.1…" hid the interval), and
 # values take a smaller font in a narrow column (4 metrics side by side at 1024 px).
-# A row of metrics (st.columns, one metric a column) lines its values up when one label wraps to more
-# lines than the others: each label grows to the row's height, its text at the bottom. Only in rows
-# where no metric has a delta or every one has one (a delta of one column would push the others'
-# values down; there the values stay at the top, as Streamlit draws them).
-_UNIFORM_ROW = (
-    ':is([data-testid="stHorizontalBlock"]:not(:has([data-testid="stMetricDelta"])),'
-    ' [data-testid="stHorizontalBlock"]:not(:has([data-testid="stMetricValue"]:last-child)))'
-    ' > [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]'
-    ":only-child"
-)
+# A row of metrics (st.columns, one metric in each column) lines its values and deltas up when one
+# label or delta wraps to more lines than the others: the row becomes a grid of three rows (label,
+# value, delta) that each column's nested boxes share (subgrid). Only rows whose columns hold one
+# metric each, and only where Streamlit keeps columns side by side (≥ 640 px; narrower, they stack).
+_COL, _VB, _EL, _MET = (f'[data-testid="{k}"]'
+                        for k in ("stColumn", "stVerticalBlock", "stElementContainer", "stMetric"))
+_COL_ITEM = f"> {_COL} > {_VB} > {_EL}"
+_METRIC_ROW = f'[data-testid="stHorizontalBlock"]:has({_COL_ITEM} > {_MET}):not(:has({_COL_ITEM} + *))' \
+    f":not(:has({_COL_ITEM} > :not({_MET})))"
+_METRIC_CSS = f"""
+@media (min-width: 640px) {{
+{_METRIC_ROW} {{
+  display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr);
+  grid-template-rows: auto auto auto; row-gap: 0; }}
+{_METRIC_ROW} > {_COL}, {_METRIC_ROW} > {_COL} > {_VB}, {_METRIC_ROW} {_COL_ITEM},
+{_METRIC_ROW} {_COL_ITEM} > {_MET}, {_METRIC_ROW} {_COL_ITEM} > {_MET} > div {{
+  display: grid; grid-row: span 3; grid-template-rows: subgrid; grid-template-columns: minmax(0, 1fr);
+  row-gap: 0; width: auto; min-width: 0; }} }}
+"""
 _BASE_CSS = f"""
 <style>
 .katex-display > .katex, .katex-display > .katex > .katex-html {{ white-space: normal; }}
 .katex-display > .katex > .katex-html > .base {{ margin: 0.12em 0; }}
 [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
-[data-testid="stMetric"] {{ container-type: inline-size; }}
-{_UNIFORM_ROW}:has(> [data-testid="stMetric"]), {_UNIFORM_ROW} > [data-testid="stMetric"],
-{_UNIFORM_ROW} > [data-testid="stMetric"] > div {{ flex-grow: 1; display: flex; flex-direction: column; }}
-{_UNIFORM_ROW} > [data-testid="stMetric"] > div > [data-testid="stMetricLabel"] {{
-  flex-grow: 1; align-content: end; }}
-@container (max-width: 190px) {{
-  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 1.55rem; }} }}
+[data-testid="stMetricValue"] {{ container-type: inline-size; }}
+{_METRIC_CSS}
+@container (max-width: 190px) {{ [data-testid="stMetricValue"] * {{ font-size: 1.55rem; }} }}
 </style>
 """
 
