@@ -348,9 +348,8 @@ def word(key: str) -> str:
 
 
 def page_css() -> None:
-    """The app's own CSS for every page (formulas and metric texts that wrap; in a row of metrics
-    the values line up when one label wraps to more lines), and presentation
-    mode's when it is on."""
+    """The app's own CSS for every page (formulas and metric texts that wrap; the values and deltas
+    of a row of metrics line up), and presentation mode's when it is on."""
     st.html(_BASE_CSS + (_PRESENT_CSS if presenting() else ""))
 
 
