@@ -33,9 +33,8 @@ def x_titles_over_panels(fig: dict) -> list[str]:
         if not title or "anchor" not in ax:
             continue
         x0, x1 = ax.get("domain", [0, 1])
-        below = [o for n, o in axes.items() if n != k and "anchor" in o
-                 and min(x1, o.get("domain", [0, 1])[1]) > max(x0, o.get("domain", [0, 1])[0])
-                 and y_dom(o)[1] < y_dom(ax)[0]]
-        if below:
+        if any(n != k and "anchor" in o and y_dom(o)[1] < y_dom(ax)[0]
+               and min(x1, o.get("domain", [0, 1])[1]) > max(x0, o.get("domain", [0, 1])[0])
+               for n, o in axes.items()):
             out.append(f"{k}: {title}")
     return out

@@ -66,3 +66,14 @@ def test_room_for_wrapped_titles_whatever_other_annotations_say():
     fig = _base(fig, "t", 400)
     assert fig.layout.annotations[0].text == "retention<br>(source accuracy / base)"
     assert fig.layout.margin.t == 92
+
+
+def test_base_names_a_shared_x_axis_under_each_columns_lowest_panel():
+    # 3 rows × 2 columns, the sixth cell empty: column 1 is named under row 3, column 2 under row 2
+    fig = make_subplots(rows=3, cols=2, specs=[[{}, {}], [{}, {}], [{}, None]])
+    fig.update_xaxes(title="step")
+    fig.update_xaxes(title="other", row=1, col=2)  # a different title is not repeated below: it stays
+    _base(fig, "t")
+    titled = {(r, c): fig.get_subplot(r, c).xaxis.title.text for r, c in
+              [(1, 1), (2, 1), (3, 1), (1, 2), (2, 2)]}
+    assert titled == {(1, 1): None, (2, 1): None, (3, 1): "step", (1, 2): "other", (2, 2): "step"}

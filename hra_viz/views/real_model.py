@@ -156,10 +156,8 @@ def curves_figure(hist: pd.DataFrame, baseline_acc: float, lang: str, steps: int
     if math.isfinite(baseline_acc):
         fig.add_hline(y=baseline_acc, line=dict(color="#555555", dash="dot", width=1), row=1, col=2,
                       annotation_text=t("real.fig.baseline", lang), annotation_position="bottom right")
-    fig.update_xaxes(range=[0, steps] if steps else None)
-    # the step axis named once per column, under its lowest panel: the top row's ran into the titles below
-    for r, c in ((2, 1), (2, 2), (1, 3)):
-        fig.update_xaxes(title=t("real.fig.step", lang), row=r, col=c)
+    # _base names the step axis once per column, under its lowest panel
+    fig.update_xaxes(title=t("real.fig.step", lang), range=[0, steps] if steps else None)
     fig.update_yaxes(type="log", row=1, col=1, exponentformat="power")
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     for r, c in cells[2:]:

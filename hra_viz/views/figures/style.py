@@ -129,8 +129,27 @@ def _show_empty_panels(fig: go.Figure) -> None:
                                      hoverinfo="skip", meta="empty-panel"))
 
 
+def _name_x_axes_once(fig: go.Figure) -> None:
+    """Drop an x-axis title that the panel right below it repeats (same title, overlapping x domain):
+    between two rows it sat where the lower panel's subplot title is drawn, and ran into it once that
+    title wrapped. A grid thus names its shared axis under each column's lowest panel."""
+    axes = [ax for ax in fig.select_xaxes() if ax.anchor and ax.domain]
+
+    def y_domain(ax):
+        return fig.layout["yaxis" + ax.anchor[1:]].domain or (0.0, 1.0)
+
+    repeated = [
+        ax for ax in axes if ax.title.text and any(
+            o is not ax and o.title.text == ax.title.text and min(ax.domain[1], o.domain[1]) > max(
+                ax.domain[0], o.domain[0]) and y_domain(o)[1] < y_domain(ax)[0] for o in axes)
+    ]
+    for ax in repeated:  # decided first, then dropped: a middle row's title still counts for the one above
+        ax.title.text = None
+
+
 def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     _show_empty_panels(fig)
+    _name_x_axes_once(fig)
     extra = 22 * _wrap_subplot_titles(fig)
     title = wrap_title(title, TITLE_MAX_UNITS)
     extra += 22 * ("<br>" in title)

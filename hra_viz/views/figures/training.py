@@ -529,8 +529,7 @@ def chain_lines(df: pd.DataFrame, lang: str) -> go.Figure:
                 row,
                 c,
             )
-        # r is named under the bottom row only: under the top row it ran into the wrapped titles below
-        fig.update_xaxes(type="log", tickvals=rs, title="r" if row == 2 else None, row=row, col=c)
+        fig.update_xaxes(type="log", tickvals=rs, title="r", row=row, col=c)  # _base: bottom row only
     fig.update_yaxes(type="log", row=1, col=3, exponentformat="power")
     fig.update_yaxes(range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(rangemode="tozero", row=2, col=1)
