@@ -63,10 +63,10 @@ else:
     arch = budget.get_arch(arch_name)
 
 if arch is None:
-    st.stop()
+    ui.stop("cost")
 if not methods:
     st.warning(t("cost.no_methods", lang))
-    st.stop()
+    ui.stop("cost")
 
 tgt = "all-linear" if arch_name == "custom" else targets
 table, errors = budget.budget_table(
@@ -75,7 +75,7 @@ table, errors = budget.budget_table(
 for m, err in errors.items():
     st.warning(t("cost.method_error", lang, method=t(f"method.{m}", lang), err=err))
 if table.empty:
-    st.stop()
+    ui.stop("cost")
 
 fig = bf.budget_bars(table, lang)
 

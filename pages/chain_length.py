@@ -61,11 +61,11 @@ elif warm and warm["state"] == "done":  # the server computed the default study 
     have = True
 elif warm and warm["state"] in ("queued", "running"):
     studies.wait_panel("chain", key, lang)
-    st.stop()
+    ui.stop("chain-length")
 
 if not have:
     st.info(t("chain.press", lang), icon="▶️")
-    st.stop()
+    ui.stop("chain-length")
 
 runs = studies.chain_sweep(key)  # one row per run (seed), cached cell by cell
 df = pilot_views.seed_bands(runs)  # one row per setting: means over seeds, 95 % CI columns

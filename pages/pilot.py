@@ -35,7 +35,7 @@ if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r_cap, task=task))
 if len(methods) < 2:
     st.warning(t("pilot.need_two", lang))
-    st.stop()
+    ui.stop("pilot")
 
 key = (task, tuple(methods), r, steps, tuple(seeds), device)
 S = st.session_state  # per user: one visitor's pilot is not another's
@@ -55,7 +55,7 @@ if st.button(t("pilot.run", lang, n=n_runs, steps=steps), key="pilot_run", type=
 result = S.get("pilot_result")
 if not result or result[0] != key:
     st.info(t("pilot.press", lang), icon="▶️")
-    st.stop()
+    ui.stop("pilot")
 pilot = result[1]
 fig_results = figures.pilot_results(pilot, lang)
 fig_diffs = figures.pilot_diffs(pilot, lang)

@@ -46,7 +46,7 @@ try:
         real = _shared(device)
 except ModelNotInstalled as e:
     st.error(t("real.missing", lang, detail=str(e)), icon="📦")
-    st.stop()
+    ui.stop("real-model")
 
 # Per-user runs: st.session_state, never st.cache_resource (every browser would share one model).
 S = st.session_state

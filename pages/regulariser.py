@@ -47,10 +47,10 @@ elif warm and warm["state"] == "done":
     st.caption(t("warm.ready", lang, s=warm["seconds"]))
 elif warm and warm["state"] in ("queued", "running"):
     studies.wait_panel("lambda", key, lang)
-    st.stop()
+    ui.stop("lambda")
 if st.session_state.get("lam_key") != key:
     st.info(t("spec.press", lang), icon="▶️")
-    st.stop()
+    ui.stop("lambda")
 
 curves, summary = studies.lambda_study(*key)
 summ = summary.set_index("lam")

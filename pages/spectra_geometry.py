@@ -38,10 +38,10 @@ elif warm and warm["state"] == "done":
     st.caption(t("warm.ready", lang, s=warm["seconds"]))
 elif warm and warm["state"] in ("queued", "running"):
     studies.wait_panel("spectra", key, lang)
-    st.stop()
+    ui.stop("spectra")
 if st.session_state.get("spec_key") != key:
     st.info(t("spec.press", lang), icon="▶️")
-    st.stop()
+    ui.stop("spectra")
 
 rep = studies.spectra_report(*key)
 table = live.spectra_table(rep)

@@ -49,3 +49,16 @@ def test_japanese_verdict_and_presentation_mode():
     assert not at.exception and len(at.subheader) == 1
     at.radio(key="slide_pilot").set_value(2).run()
     assert not at.exception and len(at.get("download_button")) == 2
+
+
+def test_presentation_mode_before_the_run_offers_a_way_back():
+    """The page stops before its slides until the pilot has run; in presentation mode (sidebar hidden)
+    it must still draw the way out of presentation mode, and the run button."""
+    at = open_page(PAGE, steps="20", pilot_seeds="2", r="4")
+    assert "leave_pilot" not in {b.key for b in at.button}
+    at.toggle(key="present").set_value(True).run()
+    keys = {b.key for b in at.button}
+    assert {"pilot_run", "leave_pilot"} <= keys
+    at.button(key="leave_pilot").click().run()
+    assert not at.exception and at.toggle(key="present").value is False
+    assert "leave_pilot" not in {b.key for b in at.button}

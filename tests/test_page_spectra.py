@@ -34,3 +34,13 @@ def test_japanese_and_bad_params():
     text = " ".join(w.value for w in at.warning)
     assert "layer=" in text and "task=" in text
     assert at.slider(key="layer").value == 3
+
+
+def test_presentation_mode_before_the_study_offers_presets_and_a_way_back():
+    """Settings whose study has not run yet: the page stops early, with its presets and the way back."""
+    at = open_page(PAGE, steps="20", r="4")
+    at.toggle(key="present").set_value(True).run()
+    keys = {b.key for b in at.button}
+    assert {"spec_run", "leave_spectra", "preset_slide_spectra_r8"} <= keys
+    at.button(key="preset_slide_spectra_r8").click().run()
+    assert not at.exception and at.slider(key="r").value == 8

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -277,9 +278,11 @@ _PRESENT_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 header [data-testid="stToolbar"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: 1400px; padding-top: 3.5rem; }
+[data-testid="stMainBlockContainer"] {
+  max-width: 1400px; padding-top: 3.5rem;
+  padding-left: clamp(1rem, 4vw, 5rem); padding-right: clamp(1rem, 4vw, 5rem); }
 h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.6rem !important; }
+[data-testid="stMetricValue"] * { font-size: clamp(1.15rem, 20cqi, 2.6rem) !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
 </style>
 """
@@ -289,8 +292,12 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 # of scrolling sideways with its end hidden (on a 1024-px screen with the sidebar open, 12 of the
 # app's formulas were cut). KaTeX splits a formula into groups after each top-level relation or
 # operator and at \allowbreak; ``formula`` puts each statement in one group, so it wraps between them.
-# Metric labels and deltas wrap rather than end in an ellipsis ("95 % CI 88.1…" hid the interval), and
-# values take a smaller font in a narrow column (4 metrics side by side at 1024 px).
+# Metric labels and deltas wrap rather than end in an ellipsis ("95 % CI 88.1…" hid the interval).
+# A value's font follows its column's width (cqi: % of the value box, which is a size container),
+# from Streamlit's 2.25rem down to 1.15rem, so that a number fits a narrow column (4 or 5 metrics
+# side by side at 1024 px, or at 800 px with the sidebar open: "1.75 … 1.94" showed as "1.75 … …");
+# a value of several words may also wrap between them. A value still too wide keeps Streamlit's
+# clipping, which the browser tests look for.
 # A row of metrics (st.columns, one metric in each column) lines its values and deltas up when one
 # label or delta wraps to more lines than the others: the row becomes a grid of three rows (label,
 # value, delta) that each column's nested boxes share (subgrid). Only rows whose columns hold one
@@ -317,8 +324,9 @@ _BASE_CSS = f"""
 [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
 [data-testid="stMetricValue"] {{ container-type: inline-size; }}
+[data-testid="stMetricValue"] * {{
+  font-size: clamp(1.15rem, 18cqi, 2.25rem); white-space: normal !important; }}
 {_METRIC_CSS}
-@container (max-width: 190px) {{ [data-testid="stMetricValue"] * {{ font-size: 1.55rem; }} }}
 </style>
 """
 
@@ -437,19 +445,30 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
         format_func=lambda i: titles[i],
         key=f"slide_{page}",
     )
-    items = presets_for(page)
-    per_row = 3  # with presentation-sized fonts, more buttons per row cut their labels short
-    n = len(items) + 1
-    row = [c for _ in range(0, n, per_row) for c in st.columns(min(n, per_row))][:n]
-    for col, p in zip(row, items, strict=False):
-        col.button(
-            p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,), width="stretch"
-        )
-    row[-1].button(
-        t("ui.leave_present", lg), on_click=_leave_presentation, key=f"leave_{page}", width="stretch"
-    )
+    presentation_bar(page)
     st.subheader(titles[choice])
     sections[choice][1]()
+
+
+def presentation_bar(page: str) -> None:
+    """Presentation mode's stand-in for the hidden sidebar: the page's presets and a way back.
+
+    One row that wraps, each button as wide as its label: in columns of three, labels were cut short on
+    a 1024-px projector ("Two mirrors = a r…")."""
+    lg = lang()
+    row = st.container(horizontal=True, wrap=True)
+    for p in presets_for(page):
+        row.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,))
+    row.button(t("ui.leave_present", lg), on_click=_leave_presentation, key=f"leave_{page}")
+
+
+def stop(page: str) -> NoReturn:
+    """``st.stop()`` for a page that ends early (no result yet, a study still running, an error). In
+    presentation mode it first draws ``presentation_bar``: the sidebar is hidden there, so a page that
+    stopped before its slides left the presenter no button to leave by (the A/B pilot before its run)."""
+    if presenting():
+        presentation_bar(page)
+    st.stop()
 
 
 def transport(prefix: str, runs: dict, lock, step_k: int, all_done: bool, caption: str) -> bool:

@@ -78,6 +78,29 @@ def test_page_renders(page, base_url, name, path, lang):
     print(f"{name} [{lang}]: {n} plotly charts")
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("name,path", PAGES, ids=[n for n, _ in PAGES])
+def test_presentation_mode_fits_a_projector(page, base_url, name, path, lang):
+    """Presentation mode (fonts 22 px, sidebar hidden) on a 1024 × 768 projector, every slide: nothing
+    cut off or overlapping (preset buttons in columns of three and metric values at 2.6rem were cut
+    there), and a way back on every page, also one that stops before its slides (the A/B pilot)."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    goto(page, f"{base_url}/{path}?present=true" + ("&lang=ja" if lang == "ja" else ""))
+    page.locator("[data-testid=stSidebar]").wait_for(state="hidden", timeout=10_000)
+    assert page.locator("[class*=st-key-leave_] button").count() == 1
+    options = page.locator("[class*=st-key-slide_] [data-testid=stRadioOption]")
+    n = options.count()
+    for i in range(max(n, 1)):
+        if i:
+            options.nth(i).click()
+            wait_idle(page)
+        assert exceptions(page) == []
+        _check_charts(page)
+        _check_fit(page)
+    screenshot(page, f"{name}-{lang}-present")
+    print(f"{name} [{lang}]: {n} slides")
+
+
 # pages with sections folded on arrival (spectra folds too, once its study has run: AppTest covers it)
 FOLDED = ["wy-form", "training", "inspect", "real-model"]
 
