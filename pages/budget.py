@@ -88,7 +88,7 @@ def _size(b: float) -> str:
 
 
 def sec_figure():
-    st.plotly_chart(fig, width="stretch", key="fig_cost")
+    ui.chart(fig, key="fig_cost")
     def sci(v):  # NaN (not computed for this method) shows as a dash, not "None"
         return "–" if v != v else f"{v:.3g}"
 

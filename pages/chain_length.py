@@ -125,7 +125,7 @@ def sec_numbers():
 def sec_plot():
     st.markdown(t("chain.read", lang))
     ui.formula(r"\lVert H - I\rVert_2 \le 2,", r"\operatorname{rank}(H - I) \le r")
-    st.plotly_chart(fig, width="stretch", key="fig_chain")
+    ui.chart(fig, key="fig_chain")
 
 
 def sec_table():

@@ -71,7 +71,7 @@ def claim_params():
         ui.word("fml.full") + r": d_{in}d_{out}+d_{out}",
         sep=r"\quad",
     )
-    st.plotly_chart(fig_params, width="stretch", key="fig_params")
+    ui.chart(fig_params, key="fig_params")
 
 
 def claim_kept():
@@ -85,7 +85,7 @@ def claim_kept():
     for col, m in zip(c, overview.COMPARED, strict=True):
         label = t("spec.max_dsigma", lang, m=t(f"method.{m}", lang))
         col.metric(label, f"{_val(spectrum, m, 'max_sigma_change'):.1e}")
-    st.plotly_chart(fig_spec, width="stretch", key="fig_spectrum")
+    ui.chart(fig_spec, key="fig_spectrum")
     hs = home["setup"]
     st.markdown(t("pilot.home.acc.text", lang, k=len(hs["seeds"]), steps=hs["steps"], r=hs["r"]))
     st.latex(ui.word("fml.retention") + " = " + ui.RETENTION)
@@ -100,7 +100,7 @@ def claim_kept():
             delta_arrow="off",
             help=t("home.acc.ret", lang, v=f"{_val(acc, m, 'retention'):.1%}"),
         )
-    st.plotly_chart(fig_acc, width="stretch", key="fig_accuracy")
+    ui.chart(fig_acc, key="fig_accuracy")
     for key, vals, kind in pilot_views.home_statements(home):
         if "m" in vals:
             vals = {**vals, "m": t(f"method.{vals['m']}", lang),
@@ -130,7 +130,7 @@ def claim_cost():
          r"\approx 2 N r (d_{in} + d_{out}) + 2 r\, d_{in} d_{out}"),
         r"\text{LoRA}: (x A^\top) B^\top \;\approx 2 N r (d_{in} + d_{out})",
     )
-    st.plotly_chart(fig_cost, width="stretch", key="fig_cost")
+    ui.chart(fig_cost, key="fig_cost")
     dense = _val(cost, "hra_dense", "ms_per_step")
     st.caption(t("home.cost.caption", lang, dense=dense, vs_lora=dense / lora, vs_hra=dense / hra))
 

@@ -90,7 +90,7 @@ def sec_table():
         }
     )
     ui.table(shown, {k: "%.4f" for k in NORM_COLS})
-    st.plotly_chart(fig_norms, width="stretch", key="fig_insp_norms")
+    ui.chart(fig_norms, key="fig_insp_norms")
     st.caption(t("insp.norms.caption", lang))
 
 
@@ -127,12 +127,12 @@ def sec_gram():
     m[0].metric(t("insp.metric.orth", lang), f"{row.orth_fro:.4f}")
     m[1].metric(t("insp.metric.hfro", lang), f"{row.h_minus_i_fro:.4f}")
     m[2].metric(t("insp.metric.hspec", lang), f"{row.h_minus_i_spec:.4f}")
-    st.plotly_chart(_figs(module)[0], width="stretch", key="fig_insp_gram")
+    ui.chart(_figs(module)[0], key="fig_insp_gram")
 
 
 def sec_planes():
     st.markdown(t("insp.planes.text", lang))
-    st.plotly_chart(_figs(_module())[1], width="stretch", key="fig_insp_planes")
+    ui.chart(_figs(_module())[1], key="fig_insp_planes")
 
 
 ui.slides(

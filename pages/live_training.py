@@ -154,7 +154,7 @@ def _sec_curves(figs: dict, hist) -> None:
         lambda: figures.live_curves(hist, lang, steps=steps),
         lambda f: figures.refresh_live_curves(f, hist),
     )
-    st.plotly_chart(fig_c, width="stretch", key="fig_live_curves")
+    ui.chart(fig_c, key="fig_live_curves")
     figs["curves"] = fig_c
 
 
@@ -172,7 +172,7 @@ def _sec_gram(figs: dict, hist) -> None:
     fig_g = _figure(
         "gram", lambda: figures.gram_heatmaps(grams, lang), lambda f: figures.refresh_gram_heatmaps(f, grams)
     )
-    st.plotly_chart(fig_g, width="stretch", key="fig_live_gram")
+    ui.chart(fig_g, key="fig_live_gram")
     figs["gram"] = fig_g
 
 
@@ -185,7 +185,7 @@ def _sec_samples(figs: dict, hist) -> None:
             lambda: figures.decision_boundaries(views, lang),
             lambda f: figures.refresh_decision_boundaries(f, views),
         )
-        st.plotly_chart(fig_b, width="stretch", key="fig_live_boundary")
+        ui.chart(fig_b, key="fig_live_boundary")
         figs["boundary"] = fig_b
         return
     # Under load (more sessions playing than live.SLOW_FIGURES_SHARE), the predictions and their
@@ -219,7 +219,7 @@ def _sec_samples(figs: dict, hist) -> None:
             lambda f: figures.refresh_digit_grid(f, samples, lang),
         )
         S["_train_digits_preds"] = preds
-    st.plotly_chart(fig_d, width="stretch", key="fig_live_digits")
+    ui.chart(fig_d, key="fig_live_digits")
     figs["digits"] = fig_d
 
 

@@ -73,13 +73,13 @@ def sec_verdict():
         for _, metric, _, text in lines:
             if metric not in ("target_acc", "retention"):
                 st.markdown(f"- {text}")
-    st.plotly_chart(fig_diffs, width="stretch", key="fig_pilot_diffs")
+    ui.chart(fig_diffs, key="fig_pilot_diffs")
 
 
 def sec_results():
     st.markdown(t("report.results.text", lang, k=len(seeds)))
-    st.plotly_chart(fig_results, width="stretch", key="fig_pilot_results")
-    st.plotly_chart(fig_costs, width="stretch", key="fig_pilot_costs")
+    ui.chart(fig_results, key="fig_pilot_results")
+    ui.chart(fig_costs, key="fig_pilot_costs")
     st.dataframe(pilot_views.results_table(pilot, lang), hide_index=True, width="stretch")
     if "drift" in pilot["metrics"]:
         st.caption(pilot_views.drift_note(pilot, lang))

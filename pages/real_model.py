@@ -163,7 +163,7 @@ def _sec_curves(figs: dict) -> None:
                r"\rho = \mathrm{Spearman}\big(\{e_i\cdot e_j\}_{i<j},\ \{e_i'\cdot e_j'\}_{i<j}\big)",
                sep=r"\quad")
     fig = V.curves_figure(V.history_frame(runs), first_run.baseline["acc"], lang, steps=steps)
-    st.plotly_chart(fig, width="stretch", key="fig_real_curves")
+    ui.chart(fig, key="fig_real_curves")
     figs["curves"] = fig
 
 
@@ -180,7 +180,7 @@ def _sec_spectra(figs: dict) -> None:
     if S.get("real_playing"):
         st.caption(t("real.spectra.wait", lang))
     fig = V.spectra_figure(sp, lang)
-    st.plotly_chart(fig, width="stretch", key="fig_real_spectra")
+    ui.chart(fig, key="fig_real_spectra")
     figs["spectra"] = fig
 
 
@@ -191,7 +191,7 @@ def _sec_gram(figs: dict) -> None:
     gs = V.grams(runs["hra"])
     st.markdown(t("real.gram.text", lang, off=V.max_offdiag(gs)))
     fig = gram_heatmaps(gs, lang)
-    st.plotly_chart(fig, width="stretch", key="fig_real_gram")
+    ui.chart(fig, key="fig_real_gram")
     figs["gram"] = fig
 
 
@@ -201,7 +201,7 @@ def _sec_cost(figs: dict) -> None:
     costs = {m: {"step_ms": V.run_numbers(run)["step_ms"], "peak_mb": V.run_numbers(run)["peak_mb"],
                  "params": run.params_adapter} for m, run in runs.items()}
     fig = V.cost_figure(costs, lang)
-    st.plotly_chart(fig, width="stretch", key="fig_real_cost")
+    ui.chart(fig, key="fig_real_cost")
     figs["cost"] = fig
 
 
@@ -215,7 +215,7 @@ def _sec_pca(figs: dict) -> None:
     st.markdown(t("real.pca.text", lang))
     base, after = _slow_parts()["pca"]
     fig = V.pca_figure(base, after, list(real.probe), lang)
-    st.plotly_chart(fig, width="stretch", key="fig_real_pca")
+    ui.chart(fig, key="fig_real_pca")
     figs["pca"] = fig
 
 

@@ -56,7 +56,7 @@ def sec_chain():
     st.markdown(t("refl.chain.text", lang))
     left, right = st.columns([3, 1])
     with left:
-        st.plotly_chart(fig_chain, width="stretch", key="fig_reflections")
+        ui.chart(fig_chain, key="fig_reflections")
     with right:
         st.metric(t("refl.metric.stage", lang), f"{stage} / {mirrors}")
         st.metric("det H", f"{det:+.6f}")

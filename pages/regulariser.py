@@ -78,7 +78,7 @@ def sec_tension():
             delta_color="off",
             delta_arrow="off",
         )
-    st.plotly_chart(fig, width="stretch", key="fig_lambda")
+    ui.chart(fig, key="fig_lambda")
     st.caption(t("lam.tension.caption", lang))
 
 

@@ -75,7 +75,7 @@ def sec_spectrum():
             delta_color="off",
             delta_arrow="off",
         )
-    st.plotly_chart(fig_s, width="stretch", key="fig_spec")
+    ui.chart(fig_s, key="fig_spec")
 
 
 def sec_delta():
@@ -84,7 +84,7 @@ def sec_delta():
     c = st.columns(4)
     for col, m in zip(c, METHODS, strict=True):
         col.metric(t("spec.rank", lang, m=t(f"method.{m}", lang)), f"{int(row.loc[m, 'rank_delta_w'])}")
-    st.plotly_chart(fig_d, width="stretch", key="fig_dspec")
+    ui.chart(fig_d, key="fig_dspec")
 
 
 def sec_energy():
@@ -101,7 +101,7 @@ def sec_energy():
             f"{row.loc[m, 'he_after'] - row.loc[m, 'he_before']:+.2e}",
             delta_color="off",
         )
-    st.plotly_chart(fig_e, width="stretch", key="fig_energy")
+    ui.chart(fig_e, key="fig_energy")
 
 
 def sec_angles():
@@ -117,7 +117,7 @@ def sec_angles():
     c[2].metric(
         t("spec.m.pairs_init", lang), f"{rep['hra_init'][layer]['pair_deg'].mean():.1f}°" if len(pr) else "–"
     )
-    st.plotly_chart(fig_a, width="stretch", key="fig_angles")
+    ui.chart(fig_a, key="fig_angles")
 
 
 ui.slides(

@@ -67,7 +67,7 @@ def sec_equal():
     c[0].metric(t("wy.metric.wy_err", lang), f"{rep['wy_error']:.1e}")
     c[1].metric(t("wy.metric.orth", lang), f"{rep['orth_error']:.1e}")
     c[2].metric("det H = (−1)^r", f"{rep['det']:+.6f}")
-    st.plotly_chart(fig_h, width="stretch", key="fig_wy")
+    ui.chart(fig_h, key="fig_wy")
 
 
 def sec_gamma():
@@ -80,7 +80,7 @@ def sec_gamma():
     c = st.columns(2)
     c[0].metric(t("wy.metric.gamma_err", lang), f"{rep['gamma_error']:.1e}")
     c[1].metric(t("wy.metric.gamma_shape", lang), f"{r} × {r}")
-    st.plotly_chart(fig_g, width="stretch", key="fig_gamma")
+    ui.chart(fig_g, key="fig_gamma")
 
 
 def sec_rank():
@@ -99,7 +99,7 @@ def sec_rank():
     )
     c[1].metric(t("wy.metric.sv_match", lang), f"{rep['sv_match']:.1e}")
     c[2].metric("max |H − I|", f"{rep['identity_error']:.3g}")
-    st.plotly_chart(fig_sv, width="stretch", key="fig_sv")
+    ui.chart(fig_sv, key="fig_sv")
 
 
 def sec_lora():
@@ -112,7 +112,7 @@ def sec_lora():
     c[0].metric(t("wy.metric.lora_err", lang), f"{rep['lora_error']:.1e}")
     c[1].metric(t("wy.metric.hra_params", lang), f"{r * d_in:,}")
     c[2].metric(t("wy.metric.lora_params", lang), f"{r * (d_in + d_out):,}")
-    st.plotly_chart(fig_l, width="stretch", key="fig_lora")
+    ui.chart(fig_l, key="fig_lora")
     st.caption(t("wy.lora.caption", lang, dout=d_out, d=d_in, r=r))
 
 
@@ -139,7 +139,7 @@ def sec_cost():
     c[0].metric(t("wy.metric.naive_ms", lang, d=int(last.d)), f"{last.naive_ms:.2f} ms")
     c[1].metric(t("wy.metric.wy_ms", lang, d=int(last.d)), f"{last.wy_ms:.2f} ms")
     c[2].metric(t("wy.metric.speedup", lang), f"× {last.speedup:.1f}")
-    st.plotly_chart(fig_t, width="stretch", key="fig_timing")  # full width: beside the table it was cramped
+    ui.chart(fig_t, key="fig_timing")  # full width: beside the table it was cramped
     shown = flops.rename(
         columns={
             "route": t("wy.flops.route", lang),

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
+from hra_viz.views import figures
 from hra_viz.views.figures.style import TITLE_MAX_UNITS, _base, text_units, wrap_title
 
 
@@ -77,3 +78,34 @@ def test_base_names_a_shared_x_axis_under_each_columns_lowest_panel():
     titled = {(r, c): fig.get_subplot(r, c).xaxis.title.text for r, c in
               [(1, 1), (2, 1), (3, 1), (1, 2), (2, 2)]}
     assert titled == {(1, 1): None, (2, 1): None, (3, 1): "step", (1, 2): "other", (2, 2): "step"}
+
+
+def test_for_presentation_scales_every_font_margins_and_height_and_leaves_the_figure_alone():
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("a", "b"))  # subplot titles: 16 px annotations
+    fig.add_trace(go.Scatter(x=[0, 1], y=[1, 2], name="s", marker=dict(size=7),
+                             textfont=dict(size=10), hoverlabel=dict(font=dict(size=9))), row=1, col=1)
+    fig.add_trace(go.Bar(x=[0, 1], y=[2, 1], name="b"), row=1, col=2)
+    fig.add_annotation(text="note", x=0, y=0, font=dict(size=13))
+    _base(fig, "title", height=400)
+    fig.update_layout(legend=dict(font=dict(size=11)), xaxis2=dict(tickfont=dict(size=10)))
+    before = fig.to_plotly_json()
+
+    big = figures.for_presentation(fig, scale=1.5)
+
+    assert fig.to_plotly_json() == before  # a copy: the page's figure (and its download) is unchanged
+    L = big.layout
+    assert L.font.size == 18  # plotly's 12-px default, which _base leaves unset
+    assert [a.font.size for a in L.annotations] == [24, 24, 19.5]  # two subplot titles, the note
+    assert L.legend.font.size == 16.5 and L.xaxis2.tickfont.size == 15
+    assert big.data[0].textfont.size == 15
+    assert big.data[0].marker.size == 7 and big.data[0].hoverlabel.font.size == 9  # not fonts on the page
+    m0, m1 = fig.layout.margin, L.margin
+    assert (m1.l, m1.r, m1.t, m1.b) == tuple(round(1.5 * v) for v in (m0.l, m0.r, m0.t, m0.b))
+    assert L.height == round(1.5 * fig.layout.height)
+    assert big.layout.annotations[0].text == fig.layout.annotations[0].text  # only sizes change
+
+
+def test_for_presentation_gives_a_figure_without_height_streamlits_default_scaled():
+    fig = go.Figure(go.Scatter(x=[0], y=[0]))
+    big = figures.for_presentation(fig)
+    assert big.layout.height == round(450 * figures.PRESENT_SCALE) and big.layout.font.size == 15

@@ -11,7 +11,16 @@ from .home import parameter_bars, spectrum_bars, step_cost_bars
 from .pilot import accuracy_ci_bars, pilot_costs, pilot_diffs, pilot_results
 from .reflections import reflections_2d, reflections_3d
 from .spectra import delta_spectra, energy_bars, hra_angles, layer_spectra
-from .style import LAMBDA_COLORS, METHOD_COLORS, METHOD_NAMES, MIRROR_COLORS, ORIGINAL_COLOR, to_html
+from .style import (
+    LAMBDA_COLORS,
+    METHOD_COLORS,
+    METHOD_NAMES,
+    MIRROR_COLORS,
+    ORIGINAL_COLOR,
+    PRESENT_SCALE,
+    for_presentation,
+    to_html,
+)
 from .training import (
     chain_lines,
     decision_boundaries,
@@ -35,6 +44,8 @@ __all__ = [
     "MIRROR_COLORS",
     "ORIGINAL_COLOR",
     "LAMBDA_COLORS",
+    "PRESENT_SCALE",
+    "for_presentation",
     "to_html",
     "parameter_bars",
     "spectrum_bars",
