@@ -204,7 +204,7 @@ def for_presentation(fig: go.Figure, scale: float = PRESENT_SCALE) -> go.Figure:
     layout["margin"] = {k: round(v * scale) if k in ("l", "r", "t", "b") and isinstance(v, int | float) else v
                         for k, v in margin.items()}
     layout["height"] = round((layout.get("height") or _STREAMLIT_DEFAULT_HEIGHT_PX) * scale)
-    return go.Figure(spec)
+    return go.Figure(spec, _validate=False)  # spec comes from a valid figure; only sizes changed
 
 
 def to_html(fig: go.Figure) -> str:
