@@ -282,7 +282,7 @@ def overlapping_titles(page) -> list[list[str]]:
         """() => {
           const out = [];
           for (const el of document.querySelectorAll('.js-plotly-plot')) {
-            const texts = 'g.annotation, .g-gtitle text, [class^="g-x"][class$="title"] text';
+            const texts = 'text.annotation-text, .g-gtitle text, [class^="g-x"][class$="title"] text';
             const boxes = Array.from(el.querySelectorAll(texts))
               .map(a => [a.textContent, a.getBoundingClientRect()]).filter(([t, r]) => t && r.width > 0);
             for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {

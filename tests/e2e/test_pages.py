@@ -71,10 +71,12 @@ def test_page_renders(page, base_url, name, path, lang):
         assert len(KANA_KANJI.findall(text)) < 5, text[:300]
     _check_fit(page)
     screenshot(page, f"{name}-{lang}")
-    # a 1024-px screen (a classroom projector) with the sidebar open: everything still fits
-    page.set_viewport_size({"width": 1024, "height": 900})
-    page.wait_for_timeout(500)
-    _check_fit(page)
+    # a 1024-px screen (a classroom projector) with the sidebar open, and an 800-px window (half a
+    # laptop screen; subplot titles shrink in a chart narrower than 600 px): everything still fits
+    for width in (1024, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(500)
+        _check_fit(page)
     print(f"{name} [{lang}]: {n} plotly charts")
 
 
