@@ -298,13 +298,13 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 # side by side at 1024 px, or at 800 px with the sidebar open: "1.75 … 1.94" showed as "1.75 … …");
 # a value of several words may also wrap between them. A value still too wide keeps Streamlit's
 # clipping, which the browser tests look for.
-# Subplot titles are wrapped for a plot area of NARROW_PLOT_PX (figures.style); in a chart narrower than
-# 600 px (an 800-px window with the sidebar open) they ran into each other, so there they are drawn at
-# 80 % (a transform, which keeps each title centred above its panel and its own font size relative).
 # A row of metrics (st.columns, one metric in each column) lines its values and deltas up when one
 # label or delta wraps to more lines than the others: the row becomes a grid of three rows (label,
 # value, delta) that each column's nested boxes share (subgrid). Only rows whose columns hold one
 # metric each, and only where Streamlit keeps columns side by side (≥ 640 px; narrower, they stack).
+# Subplot titles are wrapped for a plot area of NARROW_PLOT_PX (figures.style); in a chart narrower than
+# 600 px (an 800-px window with the sidebar open) they ran into each other, so there they are drawn at
+# 80 % (a transform, which keeps each title centred above its panel and its own font size relative).
 _COL, _VB, _EL, _MET = (f'[data-testid="{k}"]'
                         for k in ("stColumn", "stVerticalBlock", "stElementContainer", "stMetric"))
 _COL_ITEM = f"> {_COL} > {_VB} > {_EL}"
