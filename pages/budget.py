@@ -10,7 +10,7 @@ from hra_viz.views.figures import bridge as bf
 
 lang = ui.lang()
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.budget', lang)}**")
     arch_name = ui.control("arch")
     methods = ui.control("methods")

@@ -11,7 +11,7 @@ from ui import studies
 
 lang = ui.lang()
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.chain_length', lang)}**")
     task = ui.control("task")
     rmax = int(ui.control("rmax"))

@@ -18,7 +18,7 @@ lang = ui.lang()
 TICK_S = 0.4  # the fragment's timer; each tick trains for at most live.TICK_BUDGET_S
 STEP_BUTTON = 10  # optimiser steps per press of Step
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.training', lang)}**")
     task = ui.control("task")
     method = ui.control("method")

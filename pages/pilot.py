@@ -13,7 +13,7 @@ from hra_viz.views.report import build_report, report_filename
 
 lang = ui.lang()
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.pilot', lang)}**")
     task = ui.control("task")
     methods = list(ui.control("pilot_methods"))

@@ -17,7 +17,7 @@ TICK_S = 0.5  # the fragment's timer
 TICK_BUDGET_S = 0.35  # training time per tick, shared by the methods (a tick never holds the server long)
 STEP_BUTTON = 10  # optimiser steps per press of Step
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.real_model', lang)}**")
     methods = ui.control("real_methods")
     r = ui.control("r")

@@ -10,7 +10,7 @@ from hra_viz.views import figures, geometry
 
 lang = ui.lang()
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.reflections', lang)}**")
     dim = ui.control("dim")
     shape = ui.control("shape")
@@ -44,7 +44,7 @@ else:
     fig_chain = figures.reflections_3d(stages, U, stage, connected, lang)
 
 st.title(t("refl.title", lang))
-st.markdown(t("refl.intro", lang))
+st.markdown(t("refl.intro", lang, where=ui.where_settings()))
 ui.formula(
     r"H_i = I - 2\,\frac{u_i u_i^\top}{\lVert u_i\rVert^2},",
     r"H = H_1 H_2 \cdots H_r,",

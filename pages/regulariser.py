@@ -9,7 +9,7 @@ from ui import studies
 
 lang = ui.lang()
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.regulariser', lang)}**")
     task = ui.control("task")
     r_raw = ui.control("r")

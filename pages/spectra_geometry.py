@@ -10,7 +10,7 @@ from ui import studies
 lang = ui.lang()
 METHODS = studies.SPECTRA_METHODS
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.spectra', lang)}**")
     task = ui.control("task")
     r_raw = ui.control("r")

@@ -10,7 +10,7 @@ from hra_viz.views import figures, wy_view
 lang = ui.lang()
 TOKENS = 256
 
-with st.sidebar:
+with ui.settings_panel():
     st.markdown(f"**{t('page.wy_form', lang)}**")
     d_in = ui.control("d")
     d_out = ui.control("dout")

@@ -72,3 +72,22 @@ def test_bad_query_params():
     assert "mirrors=" in text and "a1=" in text and "dim=" in text and "stage=" in text
     assert "<script>" not in text
     assert at.slider(key="mirrors").value == 6 and at.slider(key="a1").value == 20
+
+
+def test_presentation_mode_moves_the_controls_onto_the_slide():
+    """Presentation mode hides the sidebar; the page's controls move to a Settings popover on the
+    slide, so that a presenter can still step through the chain, and the intro says where they are."""
+    at = _run()
+    assert any("angles in the sidebar" in m.value for m in at.markdown)
+    assert at.sidebar.slider(key="stage") is not None
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert "stage" not in {s.key for s in at.sidebar.slider}
+    assert "stage" in {s.key for s in at.main.slider}
+    intro = [m.value for m in at.markdown if m.value.startswith("A Householder reflection")]
+    assert intro and "Settings (top of the slide)" in intro[0] and "sidebar" not in intro[0]
+    assert not [b.key for b in at.button if b.key and b.key.startswith("preset_") and
+                not b.key.startswith("preset_slide_")], "the presets are drawn once, in the slide's bar"
+    at.slider(key="stage").set_value(1).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["reflections applied"] == "1 / 2"

@@ -205,7 +205,7 @@ def preset_buttons(page: str, where=None) -> None:
     w = where if where is not None else st
     lg = lang()
     items = presets_for(page)
-    if not items:
+    if not items or presenting():  # presentation mode shows them in ``presentation_bar``
         return
     w.markdown(f"**{t('ui.presets', lg)}**")
     for p in items:
@@ -375,6 +375,20 @@ def chart(fig, key: str) -> None:
 
 def presenting() -> bool:
     return bool(st.session_state.get("present", False))
+
+
+def settings_panel():
+    """Where a page puts its controls: the sidebar, or in presentation mode (which hides the sidebar) a
+    "Settings" popover at the top of the slide, so that a presenter can still step the reflections
+    chain or change r. Its content runs on every rerun either way, so the page's values are the same."""
+    if not presenting():
+        return st.sidebar
+    return st.popover(t("ui.settings", lang()), icon=":material/tune:", key="settings_panel")
+
+
+def where_settings() -> str:
+    """The words for where the page's controls are ("the sidebar", or presentation mode's Settings)."""
+    return t("ui.where_settings.present" if presenting() else "ui.where_settings", lang())
 
 
 def _leave_presentation() -> None:

@@ -29,6 +29,7 @@ from hra_viz.app.state import default_values
 from hra_viz.text import t
 from hra_viz.views import live
 from hra_viz.views.pilot import recompute_home_pilot
+from ui import where_settings
 
 __all__ = [
     "SPECTRA_METHODS",
@@ -260,6 +261,6 @@ def wait_panel(name: str, args: tuple, lang: str, every_s: float = 1.0) -> None:
             st.rerun(scope="app")
         frac = s["done"] / max(s["total"], 1)
         st.progress(min(max(frac, 0.0), 1.0), text=t("warm.progress", lang, done=s["done"], total=s["total"]))
-        st.caption(t("warm.note", lang))
+        st.caption(t("warm.note", lang, where=where_settings()))
 
     _panel()

@@ -21,8 +21,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ctl.seed.help": {"en": "Same seed, same numbers: a copied link reproduces every figure exactly.",
                       "ja": "シードが同じなら結果も同じです。URL をコピーすれば、同じ図をそのまま再現できます。"},
     "ctl.present.label": {"en": "Presentation mode", "ja": "プレゼンテーションモード"},
-    "ctl.present.help": {"en": "Large fonts, controls hidden, one idea per screen.",
-                         "ja": "文字を大きくし、操作パネルを隠して、1 画面に 1 つの論点だけを表示します。"},
+    "ctl.present.help": {"en": "Large fonts, one idea per screen; the sidebar is hidden and the page's "
+                                "controls fold into a Settings button at the top of the slide.",
+                         "ja": "文字を大きくし、1 画面に 1 つの論点だけを表示します。サイドバーは隠れ、ページの設定項目は"
+                               "スライド上部の「設定」ボタンにまとめられます。"},
     "ctl.method.label": {"en": "Method", "ja": "手法"},
     "ctl.method.help": {"en": "hra, lora, oft, full (every weight) or head (last layer only).",
                         "ja": "hra、lora、oft、full（全重み）、head（最終層のみ）から選びます。"},
@@ -125,6 +127,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "ui.dl_csv": {"en": "⬇ {name} (CSV)", "ja": "⬇ {name}（CSV）"},
     "ui.slide": {"en": "Slide", "ja": "スライド"},
     "ui.leave_present": {"en": "Leave presentation", "ja": "プレゼンを終了"},
+    "ui.settings": {"en": "Settings", "ja": "設定"},
+    "ui.where_settings": {"en": "the sidebar", "ja": "サイドバー"},
+    "ui.where_settings.present": {"en": "Settings (top of the slide)", "ja": "スライド上部の「設定」"},
     "ui.device_in_use": {"en": "Device in use: {device}", "ja": "使用中のデバイス：{device}"},
     "ui.computing": {"en": "Measuring on this machine…", "ja": "このマシンで計測しています…"},
     "page.training": {"en": "Live training", "ja": "リアルタイム学習"},

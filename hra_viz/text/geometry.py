@@ -5,9 +5,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "refl.title": {"en": "Reflections: the building block of HRA", "ja": "反射：HRA を構成する部品"},
     "refl.intro": {
         "en": "A Householder reflection Hᵢ mirrors every point in the line (2D) or plane (3D) perpendicular to a "
-              "vector uᵢ. HRA chains r of them. Choose the vectors by their angles in the sidebar.",
+              "vector uᵢ. HRA chains r of them. Choose the vectors by their angles in {where}.",
         "ja": "Householder 反射 Hᵢ は、ベクトル uᵢ に垂直な直線（2D）または平面（3D）を鏡として、すべての点を"
-              "折り返します。HRA はこれを r 個つなげたものです。ベクトルの向きはサイドバーの角度で選べます。"},
+              "折り返します。HRA はこれを r 個つなげたものです。ベクトルの向きは{where}の角度で選べます。"},
     "refl.chain.title": {"en": "The chain, one mirror at a time", "ja": "連鎖を 1 枚ずつたどる"},
     "refl.chain.text": {
         "en": "Dashed lines are the mirrors uᵢ⊥; the short arrows are the vectors uᵢ. The grey shape is the "

@@ -20,6 +20,7 @@ from e2e_util import (
 )
 
 PAGES = app_pages()
+NO_CONTROLS = {"one-minute", "inspect"}  # pages with no controls but presets (ui.settings_panel)
 
 
 def _check_charts(page) -> int:
@@ -85,13 +86,24 @@ def test_page_renders(page, base_url, name, path, lang):
 def test_presentation_mode_fits_a_projector(page, base_url, name, path, lang):
     """Presentation mode (fonts 22 px, sidebar hidden) on a 1024 × 768 projector, every slide: nothing
     cut off or overlapping (preset buttons in columns of three and metric values at 2.6rem were cut
-    there), and a way back on every page, also one that stops before its slides (the A/B pilot)."""
+    there), and a way back on every page, also one that stops before its slides (the A/B pilot); the
+    page's controls in a Settings popover, since the sidebar that holds them is hidden."""
     page.set_viewport_size({"width": 1024, "height": 768})
     goto(page, f"{base_url}/{path}?present=true" + ("&lang=ja" if lang == "ja" else ""))
     page.locator("[data-testid=stSidebar]").wait_for(state="hidden", timeout=10_000)
     leave = page.locator("[class*=st-key-leave_] button")
     leave.first.wait_for(timeout=20_000)  # a rerun right after the first idle may still be drawing it
     assert leave.count() == 1
+    # the page's controls, which the hidden sidebar holds otherwise: one Settings popover on the slide
+    settings = page.locator(".st-key-settings_panel button")
+    assert settings.count() == (0 if name in NO_CONTROLS else 1)
+    if settings.count():
+        settings.click()
+        body = page.locator("[data-testid=stPopoverBody]")
+        body.locator("input, [role=slider], button").first.wait_for(timeout=10_000)
+        assert truncated_buttons(page) == []
+        page.keyboard.press("Escape")
+        body.wait_for(state="hidden", timeout=10_000)
     options = page.locator("[class*=st-key-slide_] [data-testid=stRadioOption]")
     n = options.count()
     for i in range(max(n, 1)):
