@@ -40,5 +40,6 @@ with st.sidebar:
     st.divider()
 
 ui.page_css()
+ui.presenter_toolbar()  # presentation mode: the row for the page's Settings, presets and way back
 ui.show_url_warnings()
 page.run()

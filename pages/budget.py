@@ -21,7 +21,7 @@ with ui.settings_panel():
     targets = ui.control("targets")
 
 st.title(t("cost.title", lang))
-st.markdown(t("cost.intro", lang))
+ui.intro(t("cost.intro", lang))
 
 _DEFAULT_CUSTOM = pd.DataFrame(
     [  # a small BERT-like block, as a starting point to edit

@@ -31,13 +31,13 @@ n_runs = len(live.chain_cells(task, rmax, lams)) * len(seeds)
 
 
 st.title(t("chain.title", lang))
-st.markdown(t("chain.intro", lang))
-ui.formula(
-    r"\text{HRA}: r\,d_{in}",
-    r"\text{LoRA}(r/2): \tfrac r2(d_{in}+d_{out})",
-    r"\text{OFT}(b = 2r): d_{in}\tfrac{2r-1}{2}",
-)
-st.caption(t("chain.matched", lang))
+with ui.intro(t("chain.intro", lang)):
+    ui.formula(
+        r"\text{HRA}: r\,d_{in}",
+        r"\text{LoRA}(r/2): \tfrac r2(d_{in}+d_{out})",
+        r"\text{OFT}(b = 2r): d_{in}\tfrac{2r-1}{2}",
+    )
+    st.caption(t("chain.matched", lang))
 if rmax > live.max_rank(task):
     st.info(t("chain.capped", lang, rmax=rmax, cap=live.max_rank(task)))
 

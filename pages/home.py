@@ -42,7 +42,7 @@ def _val(df, method, col):
 
 
 st.title(t("home.title", lang))
-st.markdown(t("home.intro", lang, d=D, r=R))
+ui.intro(t("home.intro", lang, d=D, r=R))
 with st.sidebar:  # presets only: presentation mode shows them on the slide (ui.presentation_bar)
     ui.preset_buttons("")
 

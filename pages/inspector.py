@@ -26,9 +26,13 @@ def _parse(files: tuple):
 
 
 st.title(t("insp.title", lang))
-st.markdown(t("insp.intro", lang))
+about = ui.intro(t("insp.intro", lang))
+# in presentation mode the upload is a setting (the toolbar's popover, where its errors show too) and
+# the notes on the adapter fold into "About this page": the first slide starts on the first screen
+here = ui.settings_panel() if ui.presenting() else st.container()
+notes = about if ui.presenting() else st.container()
 
-uploads = st.file_uploader(
+uploads = here.file_uploader(
     t("insp.upload.label", lang),
     type=["json", "safetensors", "zip", "bin"],  # .bin is accepted only to explain why it is refused
     accept_multiple_files=True,
@@ -41,21 +45,21 @@ if uploads:
     try:
         adapter, table = _parse(tuple((f.name, f.getvalue()) for f in uploads))
     except ValueError as e:
-        st.error(t("insp.error", lang, err=str(e).rstrip(".")), icon="🚫")
+        here.error(t("insp.error", lang, err=str(e).rstrip(".")), icon="🚫")
     except Exception as e:  # a page must survive any file
-        st.error(t("insp.error", lang, err=f"{type(e).__name__}: {e}"), icon="🚫")
+        here.error(t("insp.error", lang, err=f"{type(e).__name__}: {e}"), icon="🚫")
 if adapter is None:
     adapter, table = _example(seed)
     cfg = inspector.EXAMPLE_CONFIG
-    st.info(t("insp.example", lang, r=cfg["r"], steps=cfg["steps"], task=cfg["task"]))
+    notes.info(t("insp.example", lang, r=cfg["r"], steps=cfg["steps"], task=cfg["task"]))
 else:
-    st.success(t("insp.uploaded", lang, n=len(adapter.vectors), r=adapter.r))
+    here.success(t("insp.uploaded", lang, n=len(adapter.vectors), r=adapter.r))
 if adapter.apply_gs:
-    st.warning(t("insp.gs_note", lang))
+    notes.warning(t("insp.gs_note", lang))
 if adapter.extra_tensors:
     extra = adapter.extra_tensors
     names = ", ".join(f"`{n}`" for n in extra[:5]) + (" …" if len(extra) > 5 else "")
-    st.caption(t("insp.extra_note", lang, n=len(extra), names=names))
+    notes.caption(t("insp.extra_note", lang, n=len(extra), names=names))
 
 c = st.columns(4)
 c[0].metric(t("insp.metric.layers", lang), f"{len(table)}")

@@ -38,8 +38,8 @@ r = min(r_raw, r_cap)
 settings = (task, tuple(methods), r, lam, variant, lr, steps, seed, device)
 
 st.title(t("train.title", lang))
-st.markdown(t("train.intro", lang))
-st.caption(t("pilot.live.one_seed", lang, seed=seed))  # a comparison over seeds: the A/B pilot page
+with ui.intro(t("train.intro", lang)):
+    st.caption(t("pilot.live.one_seed", lang, seed=seed))  # a comparison over seeds: the A/B pilot page
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r_cap, task=task))
 

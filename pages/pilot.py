@@ -29,7 +29,7 @@ r = min(r_raw, r_cap)
 n_runs = len(methods) * n_seeds
 
 st.title(t("pilot.title", lang))
-st.markdown(t("pilot.intro", lang))
+ui.intro(t("pilot.intro", lang))
 st.caption(t("verdict.rule", lang, k=n_seeds))
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r_cap, task=task))

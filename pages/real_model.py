@@ -32,7 +32,7 @@ settings = studies.real_model_settings(methods, r, layers, top_k_raw, steps, see
 methods, top_k = list(settings[0]), settings[3]
 
 st.title(t("real.title", lang))
-st.markdown(t("real.intro", lang))
+about = ui.intro(t("real.intro", lang))  # the paragraph on cached layers and the baseline join it below
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,13 +70,14 @@ all_done = all(run.done for run in runs.values())
 
 what = t(f"real.what.{layers}", lang)
 k_used = first_run.top_k
-if k_used == 6:
-    st.markdown(t("real.cached_all", lang, device=device, what=what))
-else:
-    first = 6 - k_used  # 0-based index of the first adapted layer; people count layers from 1
-    shown = f"{first + 1}–6" if first + 1 < 6 else "6"
-    st.markdown(t("real.cached", lang, device=device, what=what, first=first, k=k_used, layers=shown))
-st.info(t("real.baseline", lang, acc=first_run.baseline["acc"], seed=seed), icon="📏")
+with about:
+    if k_used == 6:
+        st.markdown(t("real.cached_all", lang, device=device, what=what))
+    else:
+        first = 6 - k_used  # 0-based index of the first adapted layer; people count layers from 1
+        shown = f"{first + 1}–6" if first + 1 < 6 else "6"
+        st.markdown(t("real.cached", lang, device=device, what=what, first=first, k=k_used, layers=shown))
+    st.info(t("real.baseline", lang, acc=first_run.baseline["acc"], seed=seed), icon="📏")
 
 
 playing = ui.transport(

@@ -44,12 +44,12 @@ else:
     fig_chain = figures.reflections_3d(stages, U, stage, connected, lang)
 
 st.title(t("refl.title", lang))
-st.markdown(t("refl.intro", lang, where=ui.where_settings()))
-ui.formula(
-    r"H_i = I - 2\,\frac{u_i u_i^\top}{\lVert u_i\rVert^2},",
-    r"H = H_1 H_2 \cdots H_r,",
-    r"H x = H_1\big(H_2(\cdots H_r(x))\big)",
-)
+with ui.intro(t("refl.intro", lang, where=ui.where_settings())):
+    ui.formula(
+        r"H_i = I - 2\,\frac{u_i u_i^\top}{\lVert u_i\rVert^2},",
+        r"H = H_1 H_2 \cdots H_r,",
+        r"H x = H_1\big(H_2(\cdots H_r(x))\big)",
+    )
 
 
 def sec_chain():

@@ -24,13 +24,13 @@ key = studies.lambda_args(task, r_raw, lam, lr, steps, seed, device)
 r, lams = key[1], key[4]  # r capped at the narrowest layer; λ ∈ {0, λ, 1e-2, 1e-1}
 
 st.title(t("lam.title", lang))
-st.markdown(t("lam.intro", lang))
-ui.formula(
-    r"L = \mathrm{CE} + \lambda \sum_{" + ui.word("fml.layers") + r"}"
-    r" \lVert I_r - \hat U^\top \hat U \rVert_F^2,",
-    (ui.word("fml.sym_init") + r"\ \lVert I_r - \hat U^\top \hat U\rVert_F^2",
-     r"= r + 8\sum_{k<l}\cos^2\angle(v_k, v_l) \ge r"),
-)
+with ui.intro(t("lam.intro", lang)):
+    ui.formula(
+        r"L = \mathrm{CE} + \lambda \sum_{" + ui.word("fml.layers") + r"}"
+        r" \lVert I_r - \hat U^\top \hat U \rVert_F^2,",
+        (ui.word("fml.sym_init") + r"\ \lVert I_r - \hat U^\top \hat U\rVert_F^2",
+         r"= r + 8\sum_{k<l}\cos^2\angle(v_k, v_l) \ge r"),
+    )
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r, task=task))
 if r % 2:

@@ -24,7 +24,7 @@ key = studies.spectra_args(task, r_raw, steps, seed, device)
 r = key[1]  # capped at the narrowest layer
 
 st.title(t("spec.title", lang))
-st.markdown(t("spec.intro", lang))
+ui.intro(t("spec.intro", lang))
 if r < r_raw:
     st.info(t("train.r_capped", lang, r=r_raw, cap=r, task=task))
 

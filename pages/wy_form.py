@@ -36,7 +36,7 @@ def _timing(r):
 rep = _report(d_in, r, d_out, seed, init)
 
 st.title(t("wy.title", lang))
-st.markdown(t("wy.intro", lang))
+ui.intro(t("wy.intro", lang))
 for n in notes:
     st.info(n)
 if rep["fell_back"]:

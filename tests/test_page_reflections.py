@@ -85,7 +85,7 @@ def test_presentation_mode_moves_the_controls_onto_the_slide():
     assert "stage" not in {s.key for s in at.sidebar.slider}
     assert "stage" in {s.key for s in at.main.slider}
     intro = [m.value for m in at.markdown if m.value.startswith("A Householder reflection")]
-    assert intro and "Settings (top of the slide)" in intro[0] and "sidebar" not in intro[0]
+    assert intro and "Settings (top left)" in intro[0] and "sidebar" not in intro[0]
     assert not [b.key for b in at.button if b.key and b.key.startswith("preset_") and
                 not b.key.startswith("preset_slide_")], "the presets are drawn once, in the slide's bar"
     at.slider(key="stage").set_value(1).run()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import threading
 from typing import NoReturn
 
 import pandas as pd
@@ -272,18 +273,21 @@ def numbers_table(rows: dict) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # presentation mode
 
-
+# Text at 22 px for a projector; the sidebar and Streamlit's header (which only held the hidden toolbar,
+# and covered 3.75rem = 82 px of the slide) are hidden. The slide picker is the presenter's navigation,
+# not what the room reads: smaller, so that a page's six slide titles do not fill the first screen.
 _PRESENT_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-header [data-testid="stToolbar"] { display: none !important; }
+header [data-testid="stToolbar"], header[data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] {
-  max-width: 1400px; padding-top: 3.5rem;
+  max-width: 1400px; padding-top: 1.5rem;
   padding-left: clamp(1rem, 4vw, 5rem); padding-right: clamp(1rem, 4vw, 5rem); }
 h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 [data-testid="stMetricValue"] * { font-size: clamp(1.15rem, 20cqi, 2.6rem) !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+[class*="st-key-slide_"] [data-testid="stMarkdownContainer"] p { font-size: 0.85rem; }
 </style>
 """
 
@@ -377,13 +381,39 @@ def presenting() -> bool:
     return bool(st.session_state.get("present", False))
 
 
+# This script run's presenter toolbar (presentation mode): set by app.py before the page runs, in the
+# session's script thread, so that the page's Settings, its presets and the way back share one row.
+_RUN = threading.local()
+
+
+def presenter_toolbar() -> None:
+    """Presentation mode: one row at the top of the slide, above the title, for the presenter's buttons:
+    the page's Settings (``settings_panel``), its presets and "Leave presentation" (``presentation_bar``).
+    app.py calls it on every run, before the page (a no-op outside presentation mode)."""
+    _RUN.toolbar = st.container(horizontal=True, wrap=True, key="present_toolbar") if presenting() else None
+
+
+def _toolbar():
+    bar = getattr(_RUN, "toolbar", None)
+    return bar if bar is not None else st.container(horizontal=True, wrap=True)
+
+
 def settings_panel():
     """Where a page puts its controls: the sidebar, or in presentation mode (which hides the sidebar) a
-    "Settings" popover at the top of the slide, so that a presenter can still step the reflections
+    "Settings" popover in the presenter's toolbar, so that a presenter can still step the reflections
     chain or change r. Its content runs on every rerun either way, so the page's values are the same."""
     if not presenting():
         return st.sidebar
-    return st.popover(t("ui.settings", lang()), icon=":material/tune:", key="settings_panel")
+    return _toolbar().popover(t("ui.settings", lang()), icon=":material/tune:", key="settings_panel")
+
+
+def intro(text: str):
+    """A page's introduction under its title, as a container the page may add its formulas to. In
+    presentation mode it is folded ("About this page"): on a 1024 × 768 projector the intros pushed
+    every slide's first line below the screen (720-1975 px down)."""
+    box = st.expander(t("ui.about_page", lang())) if presenting() else st.container()
+    box.markdown(text)
+    return box
 
 
 def where_settings() -> str:
@@ -470,6 +500,7 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
         horizontal=True,
         format_func=lambda i: titles[i],
         key=f"slide_{page}",
+        label_visibility="collapsed",  # the options are the slides' titles; a label cost a line
     )
     presentation_bar(page)
     st.subheader(titles[choice])
@@ -477,14 +508,18 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
 
 
 def presentation_bar(page: str) -> None:
-    """Presentation mode's stand-in for the hidden sidebar: the page's presets and a way back.
-
-    One row that wraps, each button as wide as its label: in columns of three, labels were cut short on
-    a 1024-px projector ("Two mirrors = a r…")."""
+    """Presentation mode's stand-in for the hidden sidebar: the page's presets (a popover of buttons as
+    wide as their labels: in columns of three they were cut short on a 1024-px projector, "Two mirrors
+    = a r…"; in the row itself they took three rows of the screen) and a way back, in the presenter's
+    toolbar at the top of the slide (``presenter_toolbar``), after the page's Settings."""
     lg = lang()
-    row = st.container(horizontal=True, wrap=True)
-    for p in presets_for(page):
-        row.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,))
+    row = _toolbar()
+    items = presets_for(page)
+    if items:
+        box = row.popover(t("ui.presets", lg), icon=":material/bookmark:", key=f"presets_{page}")
+        for p in items:
+            box.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,),
+                       width="stretch")
     row.button(t("ui.leave_present", lg), on_click=_leave_presentation, key=f"leave_{page}")
 
 

@@ -20,7 +20,8 @@ from e2e_util import (
 )
 
 PAGES = app_pages()
-NO_CONTROLS = {"one-minute", "inspect"}  # pages with no controls but presets (ui.settings_panel)
+NO_CONTROLS = {"one-minute"}  # pages with no controls but presets (ui.settings_panel)
+SLIDE_TOP_MAX = 1.0  # a slide's title starts within this many screen heights (1024 × 768, presentation)
 
 
 def _check_charts(page) -> int:
@@ -94,16 +95,24 @@ def test_presentation_mode_fits_a_projector(page, base_url, name, path, lang):
     leave = page.locator("[class*=st-key-leave_] button")
     leave.first.wait_for(timeout=20_000)  # a rerun right after the first idle may still be drawing it
     assert leave.count() == 1
-    # the page's controls, which the hidden sidebar holds otherwise: one Settings popover on the slide
-    settings = page.locator(".st-key-settings_panel button")
-    assert settings.count() == (0 if name in NO_CONTROLS else 1)
-    if settings.count():
-        settings.click()
+    # the presenter's toolbar, above the title: the page's controls (the hidden sidebar's) in one Settings
+    # popover, the presets in another; each opens and shows its widgets whole
+    assert page.locator(".st-key-settings_panel button").count() == (0 if name in NO_CONTROLS else 1)
+    popovers = page.locator(".st-key-present_toolbar [data-testid=stPopoverButton]")
+    assert popovers.count() == (name not in NO_CONTROLS) + (page.locator(".st-key-present_toolbar "
+                                                                          "[class*=st-key-presets_]").count())
+    for i in range(popovers.count()):
+        popovers.nth(i).click()
         body = page.locator("[data-testid=stPopoverBody]")
-        body.locator("input, [role=slider], button").first.wait_for(timeout=10_000)
+        body.locator("input:visible, [role=slider]:visible, button:visible").first.wait_for(timeout=10_000)
         assert truncated_buttons(page) == []
         page.keyboard.press("Escape")
         body.wait_for(state="hidden", timeout=10_000)
+    # one idea per screen: the slide's title is on the projector's first screen (the intros pushed it
+    # 720-1975 px down before they were folded into "About this page")
+    top = page.evaluate("() => document.querySelector('[data-testid=stMain] h3')"
+                        "?.getBoundingClientRect().top")
+    assert top is None or top < 768 * SLIDE_TOP_MAX, top
     options = page.locator("[class*=st-key-slide_] [data-testid=stRadioOption]")
     n = options.count()
     for i in range(max(n, 1)):
