@@ -122,14 +122,15 @@ def _figure(name: str, build, refresh=None):
 
 
 def _metrics_row() -> None:
-    cols = st.columns(len(runs))
-    for col, (m, run) in zip(cols, runs.items(), strict=True):
+    # Each column opens with the method's name alone (the parameter count follows its metrics): a
+    # longer header ("LoRA · 学習パラメータ 2,640 個") wrapped in some columns only
+    cols = ui.method_stacks([t(f"method.{m}", lang) for m in runs])
+    for col, run in zip(cols, runs.values(), strict=True):
         n = live.run_numbers(run)
         with col:
-            params = t("train.params", lang, n=f"{n['params']:,}")
-            st.markdown(f"**{t(f'method.{m}', lang)}** · {params}")
             st.metric(t("train.m.target", lang), f"{n['target_acc']:.1%}", f"{n['target_pt']:+.1f} pt")
             st.metric(t("train.m.retention", lang), f"{n['retention']:.1%}", f"{n['source_pt']:+.1f} pt")
+            st.caption(t("train.params", lang, n=f"{n['params']:,}"))
             code = run.status_code
             if code == "running" and not S.get("train_playing"):
                 code = "paused"  # between Step presses, or after Pause

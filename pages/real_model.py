@@ -131,16 +131,16 @@ def _slow_parts() -> dict:
 
 
 def _metrics_row() -> None:
-    cols = st.columns(len(runs))
-    for col, (m, run) in zip(cols, runs.items(), strict=True):
+    # the method's name alone on top (as on the live page); the parameter count follows the metrics
+    cols = ui.method_stacks([t(f"method.{m}", lang) for m in runs])
+    for col, run in zip(cols, runs.values(), strict=True):
         n = V.run_numbers(run)
         with col:
-            params = t("real.params", lang, n=f"{n['params']:,}")
-            st.markdown(f"**{t(f'method.{m}', lang)}** · {params}")
             fresh = n["acc"] == n["acc"]  # NaN before the first evaluation
             st.metric(t("real.m.acc", lang), f"{n['acc']:.1%}" if fresh else "–",
                       f"{n['acc_pt']:+.1f} pt" if fresh else None)
             st.metric(t("real.m.cos", lang), f"{n['cos']:.4f}" if fresh else "–")
+            st.caption(t("real.params", lang, n=f"{n['params']:,}"))
             if fresh:
                 st.caption(f"{t('real.m.spearman', lang)} {n['spearman']:.4f} · "
                            f"{t('real.m.knn', lang)} {n['knn']:.3f}")

@@ -324,6 +324,18 @@ _METRIC_CSS = f"""
   display: grid; grid-row: span 3; grid-template-rows: subgrid; grid-template-columns: minmax(0, 1fr);
   row-gap: 0; width: auto; min-width: 0; }} }}
 """
+# ``method_stacks``: each column is its method's name, then a stack of its numbers. The columns share a
+# grid of two rows (name, stack: subgrid), so a name that wraps ("全パラメータ学習" in a quarter of a
+# projector) moves every stack down together instead of that column's metrics only.
+_STACKS = '.st-key-method_stacks [data-testid="stHorizontalBlock"]'
+_STACKS_CSS = f"""
+@media (min-width: 640px) {{
+{_STACKS} {{ display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr);
+  grid-template-rows: auto auto; }}
+{_STACKS} > {_COL}, {_STACKS} > {_COL} > {_VB} {{
+  display: grid; grid-row: span 2; grid-template-rows: subgrid; grid-template-columns: minmax(0, 1fr);
+  width: auto; min-width: 0; }} }}
+"""
 _BASE_CSS = f"""
 <style>
 .katex-display > .katex, .katex-display > .katex > .katex-html {{ white-space: normal; }}
@@ -334,11 +346,23 @@ _BASE_CSS = f"""
 [data-testid="stMetricValue"] * {{
   font-size: clamp(1.15rem, 18cqi, 2.25rem); white-space: normal !important; }}
 {_METRIC_CSS}
+{_STACKS_CSS}
 [data-testid="stPlotlyChart"] {{ container-type: inline-size; }}
 @container (max-width: 600px) {{ .js-plotly-plot .annotation-text {{
   transform-box: fill-box; transform-origin: 50% 100%; transform: scale(0.8); }} }}
 </style>
 """
+
+
+def method_stacks(names: list[str]) -> list:
+    """Side by side, one column per method: its name in bold, then a container for its numbers (the
+    returned list, in order). The stacks start level whatever the names wrap to (``_STACKS_CSS``)."""
+    cols = st.container(key="method_stacks").columns(len(names))
+    out = []
+    for col, name in zip(cols, names, strict=True):
+        col.markdown(f"**{name}**")
+        out.append(col.container())
+    return out
 
 
 def formula(*parts: str | tuple[str, ...], sep: str = r"\qquad") -> None:

@@ -259,14 +259,19 @@ def truncated_metrics(page) -> list[str]:
 
 
 def misaligned_metrics(page, slack_px: int = 2) -> list[list[str]]:
-    """Rows of metrics (one per column of an st.columns row) whose values do not line up: a label
-    that wraps to more lines than its neighbours' pushed its value down. Each row's value texts."""
+    """Rows of metrics whose values do not line up: side by side in an st.columns row, the k-th metric
+    of each column (one metric per column, or a stack of the same number in each, such as a method's
+    numbers), where a label or a header that wraps to more lines than its neighbours' pushed a value
+    down. Each such row's value texts."""
     return page.evaluate(
         """(slack) => Array.from(document.querySelectorAll('[data-testid=stHorizontalBlock]'))
-             .map(row => Array.from(row.querySelectorAll(':scope > [data-testid=stColumn]'))
-                  .map(c => c.querySelectorAll('[data-testid=stMetricValue]'))
-                  .filter(v => v.length === 1).map(v => v[0]))
-             .filter(vals => vals.length > 1)
+             .flatMap(row => {
+               const cols = Array.from(row.querySelectorAll(':scope > [data-testid=stColumn]'))
+                 .map(c => Array.from(c.querySelectorAll('[data-testid=stMetricValue]'))
+                             .filter(v => v.closest('[data-testid=stHorizontalBlock]') === row))
+                 .filter(v => v.length > 0);
+               if (cols.length < 2 || cols.some(v => v.length !== cols[0].length)) return [];
+               return cols[0].map((_, k) => cols.map(v => v[k])); })
              .filter(vals => {
                const tops = vals.filter(v => v.offsetParent).map(v => v.getBoundingClientRect().top);
                return tops.length > 1 && Math.max(...tops) - Math.min(...tops) > slack; })
