@@ -88,7 +88,7 @@ def sec_orientation():
     st.latex(r"\det H = \prod_i \det H_i = (-1)^r")
     c = st.columns(3)
     c[0].metric("r", f"{mirrors}")
-    c[1].metric("(−1)^r", f"{(-1) ** mirrors:+d}")
+    c[1].metric("(−1)ʳ", f"{(-1) ** mirrors:+d}")
     c[2].metric(t("refl.odd.measured", lang), f"{det:+.9f}")
     st.markdown(t("refl.odd.now_flipped" if det < 0 else "refl.odd.now_kept", lang, r=mirrors))
 

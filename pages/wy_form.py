@@ -66,7 +66,7 @@ def sec_equal():
     c = st.columns(3)
     c[0].metric(t("wy.metric.wy_err", lang), f"{rep['wy_error']:.1e}")
     c[1].metric(t("wy.metric.orth", lang), f"{rep['orth_error']:.1e}")
-    c[2].metric("det H = (−1)^r", f"{rep['det']:+.6f}")
+    c[2].metric("det H = (−1)ʳ", f"{rep['det']:+.6f}")
     ui.chart(fig_h, key="fig_wy")
 
 

@@ -39,10 +39,10 @@ STRINGS: dict[str, dict[str, str]] = {
                           "ja": "平面 (u₁, u₂) 上での符号付きの角度：予測 {pred:.4f}°、実測 {meas:.4f}°。"},
     "refl.odd.title": {"en": "An odd chain flips orientation", "ja": "奇数個の反射は向きを裏返す"},
     "refl.odd.text": {
-        "en": "Each reflection has determinant −1, so the chain has det H = (−1)^r. With an odd r the letter "
+        "en": "Each reflection has determinant −1, so the chain has det H = (−1)ʳ. With an odd r the letter "
               "comes out mirrored, and no rotation can undo that. This is also why an odd chain can never start "
               "exactly at the identity.",
-        "ja": "反射 1 回の行列式は −1 なので、連鎖全体では det H = (−1)^r です。r が奇数だと文字は鏡像になり、"
+        "ja": "反射 1 回の行列式は −1 なので、連鎖全体では det H = (−1)ʳ です。r が奇数だと文字は鏡像になり、"
               "どんな回転でも元には戻せません。奇数個の連鎖が恒等写像から始められないのもこのためです。"},
     "refl.odd.measured": {"en": "det H, measured", "ja": "det H（実測）"},
     "refl.odd.now_flipped": {"en": "With r = {r} the shape is **mirrored**.",
