@@ -532,10 +532,11 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
 
 
 def presentation_bar(page: str) -> None:
-    """Presentation mode's stand-in for the hidden sidebar: the page's presets (a popover of buttons as
-    wide as their labels: in columns of three they were cut short on a 1024-px projector, "Two mirrors
-    = a r…"; in the row itself they took three rows of the screen) and a way back, in the presenter's
-    toolbar at the top of the slide (``presenter_toolbar``), after the page's Settings."""
+    """Presentation mode's stand-in for the hidden sidebar: the page's presets and a way back, in the
+    presenter's toolbar at the top of the slide (``presenter_toolbar``), after the page's Settings.
+
+    The presets are one popover, a button per line: in columns of three their labels were cut short on
+    a 1024-px projector ("Two mirrors = a r…"), and as buttons in the row they took three lines of it."""
     lg = lang()
     row = _toolbar()
     items = presets_for(page)
