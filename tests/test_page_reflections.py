@@ -91,3 +91,21 @@ def test_presentation_mode_moves_the_controls_onto_the_slide():
     at.slider(key="stage").set_value(1).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["reflections applied"] == "1 / 2"
+
+
+def test_presentation_mode_turns_slides_with_previous_and_next():
+    """The presenter's toolbar turns the slides (a clicker's PageUp / PageDown are these buttons'
+    shortcuts): Previous is off on the first slide, Next on the last, and each shows its neighbour."""
+    at = _run()
+    at.toggle(key="present").set_value(True).run()
+    titles = ["The chain, one mirror at a time", "Two reflections make a rotation",
+              "An odd chain flips orientation", "Nothing is stretched"]
+    assert at.subheader[0].value == titles[0]
+    assert at.button(key="prev_reflect").disabled and not at.button(key="next_reflect").disabled
+    for i in range(1, len(titles)):
+        at.button(key="next_reflect").click().run()
+        assert not at.exception and at.radio(key="slide_reflect").value == i
+        assert at.subheader[0].value == titles[i]
+    assert at.button(key="next_reflect").disabled and not at.button(key="prev_reflect").disabled
+    at.button(key="prev_reflect").click().run()
+    assert at.subheader[0].value == titles[2]

@@ -275,7 +275,10 @@ def numbers_table(rows: dict) -> pd.DataFrame:
 
 # Text at 22 px for a projector; the sidebar and Streamlit's header (which only held the hidden toolbar,
 # and covered 3.75rem = 82 px of the slide) are hidden. The slide picker is the presenter's navigation,
-# not what the room reads: smaller, so that a page's six slide titles do not fill the first screen.
+# not what the room reads: smaller, so that a page's six slide titles do not fill the first screen;
+# the same for the presenter's toolbar, which then fits one line of a 1024-px screen. Previous / Next
+# keep their shortcuts (PageUp / PageDown) in the tooltip: drawn on the buttons, the key names pushed
+# "Leave presentation" onto a second line.
 _PRESENT_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
@@ -288,6 +291,9 @@ h1 { font-size: 2.6rem !important; } h2, h3 { font-size: 1.9rem !important; }
 [data-testid="stMetricValue"] * { font-size: clamp(1.15rem, 20cqi, 2.6rem) !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
 [class*="st-key-slide_"] [data-testid="stMarkdownContainer"] p { font-size: 0.85rem; }
+.st-key-present_toolbar button kbd { display: none; }
+.st-key-present_toolbar button { min-height: 0; padding: 0.2rem 0.6rem; }
+.st-key-present_toolbar button p { font-size: 0.8rem; }
 </style>
 """
 
@@ -526,17 +532,22 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
         key=f"slide_{page}",
         label_visibility="collapsed",  # the options are the slides' titles; a label cost a line
     )
-    presentation_bar(page)
+    presentation_bar(page, n_slides=len(titles))
     st.subheader(titles[choice])
     sections[choice][1]()
 
 
-def presentation_bar(page: str) -> None:
+def _turn_slide(key: str, to: int) -> None:
+    st.session_state[key] = to
+
+
+def presentation_bar(page: str, n_slides: int = 0) -> None:
     """Presentation mode's stand-in for the hidden sidebar: the page's presets and a way back, in the
     presenter's toolbar at the top of the slide (``presenter_toolbar``), after the page's Settings.
 
     The presets are one popover, a button per line: in columns of three their labels were cut short on
-    a 1024-px projector ("Two mirrors = a r…"), and as buttons in the row they took three lines of it."""
+    a 1024-px projector ("Two mirrors = a r…"), and as buttons in the row they took three lines of it.
+    With ``n_slides`` > 1, Previous / Next buttons turn the slides, also by PageUp / PageDown."""
     lg = lang()
     row = _toolbar()
     items = presets_for(page)
@@ -545,6 +556,15 @@ def presentation_bar(page: str) -> None:
         for p in items:
             box.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,),
                        width="stretch")
+    if n_slides > 1:  # a presenter's clicker sends PageUp / PageDown, as to slide software
+        key = f"slide_{page}"
+        at = int(st.session_state.get(key, 0))
+        row.button(t("ui.prev_slide", lg), key=f"prev_{page}", icon=":material/chevron_left:",
+                   help=t("ui.key_hint", lg, key="PageUp"), shortcut="PageUp", disabled=at <= 0,
+                   on_click=_turn_slide, args=(key, at - 1))
+        row.button(t("ui.next_slide", lg), key=f"next_{page}", icon=":material/chevron_right:",
+                   icon_position="right", help=t("ui.key_hint", lg, key="PageDown"), shortcut="PageDown",
+                   disabled=at >= n_slides - 1, on_click=_turn_slide, args=(key, at + 1))
     row.button(t("ui.leave_present", lg), on_click=_leave_presentation, key=f"leave_{page}")
 
 
