@@ -537,6 +537,11 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
     sections[choice][1]()
 
 
+def _apply_slide_preset(name: str) -> None:
+    _apply_preset(name)
+    st.session_state["_presets_used"] = st.session_state.get("_presets_used", 0) + 1
+
+
 def _turn_slide(key: str, to: int) -> None:
     st.session_state[key] = to
 
@@ -552,10 +557,12 @@ def presentation_bar(page: str, n_slides: int = 0) -> None:
     row = _toolbar()
     items = presets_for(page)
     if items:
-        box = row.popover(t("ui.presets", lg), icon=":material/bookmark:", key=f"presets_{page}")
+        # a new key after each preset closes the popover over the slide (Streamlit has no call for it)
+        n = st.session_state.get("_presets_used", 0)
+        box = row.popover(t("ui.presets", lg), icon=":material/bookmark:", key=f"presets_{page}_{n}")
         for p in items:
-            box.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_preset, args=(p.name,),
-                       width="stretch")
+            box.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_slide_preset,
+                       args=(p.name,), width="stretch")
     if n_slides > 1:  # a presenter's clicker sends PageUp / PageDown, as to slide software
         key = f"slide_{page}"
         at = int(st.session_state.get(key, 0))

@@ -129,6 +129,19 @@ def test_presentation_mode_fits_a_projector(page, base_url, name, path, lang):
     print(f"{name} [{lang}]: {n} slides")
 
 
+def test_presentation_preset_applies_and_gets_out_of_the_way(page, base_url):
+    """A preset chosen from the presenter's toolbar sets the page (three mirrors: the F comes out
+    mirrored) and closes its popover, which would otherwise stay open over the slide."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    goto(page, f"{base_url}/reflect?present=true")
+    page.locator(".st-key-present_toolbar [class*=st-key-presets_] [data-testid=stPopoverButton]").click()
+    page.locator(".st-key-preset_slide_geo_odd button").click()
+    page.wait_for_function("() => document.body.innerText.includes('3 / 3')", timeout=20_000)
+    wait_idle(page)
+    page.locator("[data-testid=stPopoverBody]").wait_for(state="hidden", timeout=10_000)
+    assert exceptions(page) == []
+
+
 # pages with sections folded on arrival (spectra folds too, once its study has run: AppTest covers it)
 FOLDED = ["wy-form", "training", "inspect", "real-model"]
 
