@@ -532,7 +532,7 @@ def slides(sections: list, page: str, eager: int | None = None) -> None:
         key=f"slide_{page}",
         label_visibility="collapsed",  # the options are the slides' titles; a label cost a line
     )
-    presentation_bar(page, n_slides=len(titles))
+    presentation_bar(page, slide=choice, n_slides=len(titles))
     st.subheader(titles[choice])
     sections[choice][1]()
 
@@ -546,13 +546,14 @@ def _turn_slide(key: str, to: int) -> None:
     st.session_state[key] = to
 
 
-def presentation_bar(page: str, n_slides: int = 0) -> None:
+def presentation_bar(page: str, slide: int = 0, n_slides: int = 0) -> None:
     """Presentation mode's stand-in for the hidden sidebar: the page's presets and a way back, in the
     presenter's toolbar at the top of the slide (``presenter_toolbar``), after the page's Settings.
 
     The presets are one popover, a button per line: in columns of three their labels were cut short on
     a 1024-px projector ("Two mirrors = a r…"), and as buttons in the row they took three lines of it.
-    With ``n_slides`` > 1, Previous / Next buttons turn the slides, also by PageUp / PageDown."""
+    With ``n_slides`` > 1, Previous / Next buttons turn the slides from ``slide`` (the one shown), also
+    by PageUp / PageDown."""
     lg = lang()
     row = _toolbar()
     items = presets_for(page)
@@ -564,14 +565,13 @@ def presentation_bar(page: str, n_slides: int = 0) -> None:
             box.button(p.label(lg), key=f"preset_slide_{p.name}", on_click=_apply_slide_preset,
                        args=(p.name,), width="stretch")
     if n_slides > 1:  # a presenter's clicker sends PageUp / PageDown, as to slide software
-        key = f"slide_{page}"
-        at = int(st.session_state.get(key, 0))
+        key = f"slide_{page}"  # the slide picker's (``slides``)
         row.button(t("ui.prev_slide", lg), key=f"prev_{page}", icon=":material/chevron_left:",
-                   help=t("ui.key_hint", lg, key="PageUp"), shortcut="PageUp", disabled=at <= 0,
-                   on_click=_turn_slide, args=(key, at - 1))
+                   help=t("ui.key_hint", lg, key="PageUp"), shortcut="PageUp", disabled=slide <= 0,
+                   on_click=_turn_slide, args=(key, slide - 1))
         row.button(t("ui.next_slide", lg), key=f"next_{page}", icon=":material/chevron_right:",
                    icon_position="right", help=t("ui.key_hint", lg, key="PageDown"), shortcut="PageDown",
-                   disabled=at >= n_slides - 1, on_click=_turn_slide, args=(key, at + 1))
+                   disabled=slide >= n_slides - 1, on_click=_turn_slide, args=(key, slide + 1))
     row.button(t("ui.leave_present", lg), on_click=_leave_presentation, key=f"leave_{page}")
 
 
